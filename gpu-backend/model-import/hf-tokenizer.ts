@@ -1,0 +1,146 @@
+/**
+ * Converts a llama2.c tokenizer into Hugging Face `tokenizer.json` and `tokenizer_config.json`
+ * in the layout transformers uses for (legacy) Llama tokenizers.
+ *
+ * Encoding equivalence with run.c: the normalizer prepends '▁' to non-empty text and maps ' ' to
+ * '▁' (run.c's dummy prefix); the BPE model starts from single characters, falls back to
+ * `<0xNN>` byte tokens for characters outside the vocabulary, and applies merges ranked by the
+ * score of the merged token — the same pair run.c picks (highest merged score; ties to the
+ * leftmost pair). Every split of every multi-character piece into two vocabulary pieces is a
+ * merge, so any merge run.c could make is available.
+ */
+import { BOS_ID, EOS_ID, type Llama2cTokenizer } from './llama2c-tokenizer.js';
+
+export const SPIECE_UNDERLINE = '\u2581';
+const SPECIAL_TOKENS: Record<number, string> = { 0: '<unk>', [BOS_ID]: '<s>', [EOS_ID]: '</s>' };
+const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
+
+export interface HfTokenizerFiles {
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** Token strings by id, as they appear in tokenizer.json's vocabulary. */
+  vocab: string[];
+  merges: [string, string][];
+}
+
+export interface ConvertTokenizerOptions {
+  /** Written as `model_max_length` (the model's context length). */
+  modelMaxLength?: number;
+}
+
+function pieceToToken(id: number, bytes: Uint8Array): string {
+  const special = SPECIAL_TOKENS[id];
+  if (special !== undefined) return special;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`token ${id} is not valid UTF-8 (${Buffer.from(bytes).toString('hex')})`);
+  }
+  return text.replaceAll(' ', SPIECE_UNDERLINE);
+}
+
+function specialTokenEntry(id: number, content: string): Record<string, unknown> {
+  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+}
+
+/** Builds tokenizer.json and tokenizer_config.json for a llama2.c vocabulary. */
+export function convertTokenizer(tokenizer: Llama2cTokenizer, options: ConvertTokenizerOptions = {}): HfTokenizerFiles {
+  const vocab = tokenizer.pieces.map((bytes, id) => pieceToToken(id, bytes));
+  const ids = new Map<string, number>();
+  vocab.forEach((token, id) => {
+    if (ids.has(token)) throw new Error(`token ${JSON.stringify(token)} appears twice (ids ${ids.get(token)} and ${id})`);
+    ids.set(token, id);
+  });
+
+  const isMergeable = (id: number): boolean => !(id in SPECIAL_TOKENS) && !BYTE_PIECE.test(vocab[id]!);
+  const candidates: { left: string; right: string; score: number; id: number; split: number }[] = [];
+  vocab.forEach((token, id) => {
+    if (!isMergeable(id)) return;
+    const chars = Array.from(token);
+    for (let k = 1; k < chars.length; k++) {
+      const left = chars.slice(0, k).join('');
+      const right = chars.slice(k).join('');
+      const l = ids.get(left);
+      const r = ids.get(right);
+      if (l === undefined || r === undefined || !isMergeable(l) || !isMergeable(r)) continue;
+      candidates.push({ left, right, score: tokenizer.scores[id]!, id, split: k });
+    }
+  });
+  candidates.sort((a, b) => b.score - a.score || a.id - b.id || a.split - b.split);
+  const merges = candidates.map((c) => [c.left, c.right] as [string, string]);
+
+  const hasAllBytes = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`).every((t) => ids.has(t));
+
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [0, BOS_ID, EOS_ID].map((id) => specialTokenEntry(id, SPECIAL_TOKENS[id]!)),
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: SPIECE_UNDERLINE },
+        { type: 'Replace', pattern: { String: ' ' }, content: SPIECE_UNDERLINE },
+      ],
+    },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '<s>', type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
+      special_tokens: { '<s>': { id: '<s>', ids: [BOS_ID], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: SPIECE_UNDERLINE }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      // With no <0xNN> tokens in the vocabulary (e.g. tok105) unknown characters become <unk>.
+      byte_fallback: hasAllBytes,
+      ignore_merges: false,
+      vocab: Object.fromEntries(vocab.map((t, id) => [t, id])),
+      merges,
+    },
+  };
+
+  const tokenizerConfig = {
+    add_bos_token: true,
+    add_eos_token: false,
+    added_tokens_decoder: Object.fromEntries(
+      [0, BOS_ID, EOS_ID].map((id) => {
+        const { id: _id, ...rest } = specialTokenEntry(id, SPECIAL_TOKENS[id]!);
+        return [String(id), rest];
+      }),
+    ),
+    bos_token: '<s>',
+    eos_token: '</s>',
+    unk_token: '<unk>',
+    pad_token: null,
+    clean_up_tokenization_spaces: false,
+    legacy: true,
+    model_max_length: options.modelMaxLength ?? 2048,
+    sp_model_kwargs: {},
+    spaces_between_special_tokens: false,
+    tokenizer_class: 'LlamaTokenizer',
+    use_default_system_prompt: false,
+  };
+
+  return { tokenizerJson, tokenizerConfig, vocab, merges };
+}
