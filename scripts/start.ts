@@ -59,12 +59,27 @@ async function main(): Promise<void> {
     logger,
   });
 
+  let stopping = false;
   const stop = (): void => {
+    stopping = true;
     backend.kill('SIGTERM');
     gateway.kill('SIGTERM');
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  // One service without the other is a broken endpoint, so an unexpected exit stops everything.
+  for (const [name, child] of [['backend', backend], ['gateway', gateway]] as const) {
+    child.once('exit', (code, signal) => {
+      if (stopping) {
+        logger.info({ child: name, code, signal }, 'service stopped');
+        return;
+      }
+      logger.error({ child: name, code, signal }, 'service exited unexpectedly; stopping the other service');
+      process.exitCode = 1;
+      stop();
+    });
+  }
 
   try {
     await waitUntilReady(`http://${HOST}:${backendPort}/health`, backend, 'backend', READY_TIMEOUT_MS);

@@ -23,23 +23,18 @@ export function startService(options: ServiceOptions): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
-  for (const stream of [child.stdout, child.stderr]) {
-    const lines = createInterface({ input: stream });
-    lines.on('line', (line) => forwardLine(options, line));
-  }
-
-  child.on('exit', (code, signal) => {
-    options.logger.info({ service: options.name, code, signal }, 'service exited');
-  });
+  createInterface({ input: child.stdout }).on('line', (line) => forwardLine(options, line, 'info'));
+  createInterface({ input: child.stderr }).on('line', (line) => forwardLine(options, line, 'warn'));
   return child;
 }
 
-function forwardLine(options: ServiceOptions, line: string): void {
+/** Passes our own services' JSON lines through; wraps any other output line, stderr as a warning. */
+function forwardLine(options: ServiceOptions, line: string, level: 'info' | 'warn'): void {
   if (line.startsWith('{') && line.endsWith('}')) {
     process.stdout.write(`${line}\n`);
     return;
   }
-  if (line.trim() !== '') options.logger.info({ service: options.name, output: line });
+  if (line.trim() !== '') options.logger[level]({ child: options.name, output: line });
 }
 
 /**
