@@ -29,6 +29,22 @@ describe('validateGenerationRequest', () => {
     expect(validateGenerationRequest('chat.completions', body)).toBe(body);
   });
 
+  it('reports decimal limits with decimal codes', () => {
+    const error = rejection('completions', { model: 'm', prompt: 'x', temperature: 2.5 });
+
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('temperature');
+    expect(error.code).toBe('decimal_above_max_value');
+  });
+
+  it('rejects a null model as a type error', () => {
+    const error = rejection('completions', { model: null, prompt: 'x' });
+
+    expect(error.param).toBe('model');
+    expect(error.code).toBe('invalid_type');
+    expect(error.message).not.toContain('davinci');
+  });
+
   it('accepts unknown extra parameters', () => {
     const body = { model: 'm', prompt: 'x', top_k: 40 };
 

@@ -78,14 +78,14 @@ function describeError(error: ErrorObject, location: ErrorLocation, body: unknow
       return invalidRequest(
         `Invalid '${param}': ${formatValue(value)} is below the minimum value; expected a value ${params.comparison} ${params.limit}.`,
         param,
-        'integer_below_min_value',
+        Number.isInteger(value) ? 'integer_below_min_value' : 'decimal_below_min_value',
       );
     case 'maximum':
     case 'exclusiveMaximum':
       return invalidRequest(
         `Invalid '${param}': ${formatValue(value)} is above the maximum value; expected a value ${params.comparison} ${params.limit}.`,
         param,
-        'integer_above_max_value',
+        Number.isInteger(value) ? 'integer_above_max_value' : 'decimal_above_max_value',
       );
     case 'minItems':
       return invalidRequest(
@@ -104,6 +104,11 @@ function describeError(error: ErrorObject, location: ErrorLocation, body: unknow
     case 'maxLength':
       return invalidRequest(`Invalid '${param}': expected a string of at most ${params.limit} character(s).`, param, 'string_too_long');
     case 'enum':
+      // The spec lists OpenAI's own model names as an alternative to any string; those names mean
+      // nothing to this gateway, so a non-string model gets a plain type error instead.
+      if (param === 'model') {
+        return invalidRequest(`Invalid type for 'model': expected a model name string, but got ${formatValue(value)}.`, param, 'invalid_type');
+      }
       return invalidRequest(
         `Invalid value for '${param}': ${formatValue(value)}. Supported values are: ${formatValues(params.allowedValues)}.`,
         param,
