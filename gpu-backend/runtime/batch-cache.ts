@@ -32,7 +32,7 @@ export interface CacheShape {
   kvType: KvType;
 }
 
-/** An empty cache with `rows` rows, as the past of a prefill. */
+/** Creates an empty cache with `rows` rows, the past of a prefill. */
 export function emptyCache(rows: number, tensorCount: number, shape: CacheShape): BatchCache {
   const dims = [rows, shape.numKvHeads, 0, shape.headDim];
   const data = shape.kvType === 'float32' ? new Float32Array(0) : new Uint16Array(0);

@@ -1,6 +1,6 @@
 /**
- * A single-consumer async queue from the scheduler to one request's iterator. The buffer holds
- * at most the events of one request (bounded by its max_tokens per choice).
+ * A single-consumer async queue from the scheduler to one request's iterator. The buffer contains
+ * at most the events of one request, which max_tokens bounds per choice.
  */
 
 export class EventChannel<T> implements AsyncIterableIterator<T> {

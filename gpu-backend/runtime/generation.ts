@@ -41,6 +41,8 @@ export interface Engine {
   /** Maximum number of tokens in one sequence, prompt included. */
   readonly contextLength: number;
   readonly vocabSize: number;
+  /** The ONNX file that new requests run on, when the engine reports it. */
+  readonly activeOnnxPath?: string;
 
   /** Encodes a text prompt as token ids, BOS first. */
   encodePrompt(text: string): number[];

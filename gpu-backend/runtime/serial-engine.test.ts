@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../src/log/logger.js';
 import { EngineOverloadedError, type ChoiceRequest, type GenerationEvent } from './generation.js';
-import { loadEngine } from './load-engine.js';
+import { loadSerialEngine } from './load-engine.js';
 import type { SerialEngine } from './serial-engine.js';
 import { importStoriesModel, type ImportedModel } from './testing/stories-model.js';
 
@@ -11,7 +11,7 @@ let engine: SerialEngine;
 
 beforeAll(async () => {
   model = await importStoriesModel();
-  ({ engine } = await loadEngine({ modelDir: model.dir, executionProvider: 'cpu', intraOpNumThreads: 1, maxQueue: 1, logger: silentLogger }));
+  ({ engine } = await loadSerialEngine({ modelDir: model.dir, executionProvider: 'cpu', intraOpNumThreads: 1, maxQueue: 1, logger: silentLogger }));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * The backend's OpenAI-compatible HTTP API as a Hono app: `/v1/completions`,
- * `/v1/chat/completions`, `/v1/models` and `/health`.
+ * `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`, `/health` and Prometheus `/metrics`.
  *
  * Usage counts are exact token counts, and `prompt_tokens` includes the BOS token that starts
  * every text prompt, because the model processes it like any other token.
@@ -14,10 +14,15 @@ import { validateCreateChatCompletionRequest, validateCreateCompletionRequest } 
 import type { StandaloneValidator } from '../../src/openai/standalone-validator.js';
 import { toInvalidRequestError } from '../../src/openai/validation-errors.js';
 import type { Engine } from '../runtime/generation.js';
+import type { BackendMetrics } from '../runtime/metrics/backend-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../runtime/metrics/registry.js';
+import type { EmbeddingBatcher } from '../embeddings/embedding-batcher.js';
+import { handleEmbeddings, parseEmbeddingRequest } from './embeddings-route.js';
 import { handleGeneration } from './generation-handler.js';
 import { parseChatRequest, parseCompletionRequest, type ParsedGenerationRequest } from './generation-request.js';
 import { requestContext, type RequestVariables } from './request-context.js';
 import { chatFormat, completionFormat, type ResponseFormat } from './response-format.js';
+import { registerBatchRoute } from './batch-route.js';
 
 export interface BackendAppOptions {
   engine: Engine;
@@ -28,6 +33,10 @@ export interface BackendAppOptions {
   requestTimeoutMs: number;
   /** Unix seconds reported as the model's `created` in `/v1/models`; defaults to the app's start time. */
   modelCreated?: number;
+  /** Served at `GET /metrics`; without it the route returns 404. */
+  metrics?: BackendMetrics;
+  /** Embedding model id to its batcher, served at `/v1/embeddings`. */
+  embeddingModels?: ReadonlyMap<string, EmbeddingBatcher>;
 }
 
 type Env = { Variables: RequestVariables };
@@ -59,13 +68,39 @@ export function createBackendApp(options: BackendAppOptions): Hono<Env> {
   app.post('/v1/completions', generationRoute(validateCreateCompletionRequest, parseCompletionRequest, completionFormat));
   app.post('/v1/chat/completions', generationRoute(validateCreateChatCompletionRequest, parseChatRequest, chatFormat));
 
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: modelId, object: 'model', created: modelCreated, owned_by: 'slimgate' }] }));
-  app.get('/v1/models/:model', (c) => {
-    if (c.req.param('model') !== modelId) throw new ApiError(`The model '${c.req.param('model')}' does not exist.`, { status: 404, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
-    return c.json({ id: modelId, object: 'model', created: modelCreated, owned_by: 'slimgate' });
+  const embeddingModels = options.embeddingModels ?? new Map<string, EmbeddingBatcher>();
+  app.post('/v1/embeddings', async (c) => {
+    const request = parseEmbeddingRequest(await readJsonBody(c));
+    return handleEmbeddings(request, {
+      models: embeddingModels,
+      clientSignal: c.req.raw.signal,
+      requestTimeoutMs: options.requestTimeoutMs,
+      logger: c.get('logger'),
+    });
   });
 
-  app.get('/health', (c) => c.json({ status: 'ok', model: modelId, execution_provider: engine.executionProvider, queue: engine.status() }));
+  const modelIds = [modelId, ...embeddingModels.keys()];
+  const modelObject = (id: string) => ({ id, object: 'model', created: modelCreated, owned_by: 'slimgate' });
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: modelIds.map(modelObject) }));
+  app.get('/v1/models/:model', (c) => {
+    if (!modelIds.includes(c.req.param('model'))) throw new ApiError(`The model '${c.req.param('model')}' does not exist.`, { status: 404, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+    return c.json(modelObject(c.req.param('model')));
+  });
+
+  app.get('/health', (c) =>
+    c.json({
+      status: 'ok',
+      model: modelId,
+      execution_provider: engine.executionProvider,
+      ...(engine.activeOnnxPath === undefined ? {} : { active_model_file: engine.activeOnnxPath }),
+      queue: engine.status(),
+    }),
+  );
+
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', (c) => c.body(metrics.registry.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
+  }
 
   app.notFound((c) =>
     errorResponse(new ApiError(`Unknown route: ${c.req.method} ${c.req.path}.`, { status: 404, type: 'invalid_request_error', code: 'unknown_url' })),
@@ -78,6 +113,7 @@ export function createBackendApp(options: BackendAppOptions): Hono<Env> {
     return response;
   });
 
+  registerBatchRoute(app);
   return app;
 }
 

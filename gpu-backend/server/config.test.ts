@@ -12,7 +12,11 @@ describe('readBackendConfig', () => {
       executionProvider: 'cpu',
       intraOpNumThreads: undefined,
       maxQueue: 64,
+      maxBatchSize: 64,
+      maxTokensPerStep: 512,
       requestTimeoutMs: 300_000,
+      deploymentPollMs: 1000,
+      embeddingModels: [],
     });
   });
 
@@ -25,7 +29,11 @@ describe('readBackendConfig', () => {
       EXECUTION_PROVIDER: 'cuda',
       INTRA_OP_THREADS: '2',
       MAX_QUEUE: '0',
+      MAX_BATCH_SIZE: '8',
+      MAX_TOKENS_PER_STEP: '64',
       REQUEST_TIMEOUT_MS: '1500',
+      DEPLOYMENT_POLL_MS: '250',
+      EMBEDDING_MODELS: 'glove=/models/glove, mini = /models/mini',
     });
     expect(config).toEqual({
       modelDir: '/models/a',
@@ -35,7 +43,14 @@ describe('readBackendConfig', () => {
       executionProvider: 'cuda',
       intraOpNumThreads: 2,
       maxQueue: 0,
+      maxBatchSize: 8,
+      maxTokensPerStep: 64,
       requestTimeoutMs: 1500,
+      deploymentPollMs: 250,
+      embeddingModels: [
+        { id: 'glove', dir: '/models/glove' },
+        { id: 'mini', dir: '/models/mini' },
+      ],
     });
   });
 
@@ -52,6 +67,9 @@ describe('readBackendConfig', () => {
     [{ INTRA_OP_THREADS: '0' }, /INTRA_OP_THREADS/],
     [{ MAX_QUEUE: '-1' }, /MAX_QUEUE/],
     [{ REQUEST_TIMEOUT_MS: 'soon' }, /REQUEST_TIMEOUT_MS/],
+    [{ MAX_BATCH_SIZE: '64', MAX_TOKENS_PER_STEP: '64' }, /must exceed MAX_BATCH_SIZE/],
+    [{ EMBEDDING_MODELS: 'glove' }, /expected id=folder/],
+    [{ EMBEDDING_MODELS: 'a=/x,a=/y' }, /unique/],
   ])('rejects %o', (env, message) => {
     expect(() => readBackendConfig([], env)).toThrow(message);
   });

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/log/logger.js';
 let backend: BackendFixture;
 
 beforeAll(async () => {
-  backend = await createBackendFixture({ maxQueue: 0 });
+  backend = await createBackendFixture({ maxQueue: 0, maxBatchSize: 1 });
 });
 
 afterAll(async () => {
@@ -78,15 +78,15 @@ describe('backend errors', () => {
   });
 
   it('answers unknown routes with 404', async () => {
-    await expectError(await backend.app.request('/v1/embeddings', { method: 'POST' }), 404, { type: 'invalid_request_error' });
+    await expectError(await backend.app.request('/v1/images/generations', { method: 'POST' }), 404, { type: 'invalid_request_error' });
   });
 
-  it('rejects work beyond the queue with 503 and Retry-After', async () => {
-    // maxQueue 0: one request may run and none may wait.
+  it('rejects work beyond the queue with 429 and Retry-After', async () => {
+    // maxQueue 0 and maxBatchSize 1: one request may run and none may wait.
     const running = await backend.post('/v1/completions', { ...valid, max_tokens: 200, stream: true });
     const rejected = await backend.post('/v1/completions', valid);
     expect(rejected.headers.get('retry-after')).toBe('1');
-    await expectError(rejected, 503, { type: 'server_error', code: 'overloaded' });
+    await expectError(rejected, 429, { type: 'rate_limit_error', code: 'overloaded' });
 
     await running.body!.cancel();
     await waitForIdle(backend.engine);

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 
 import type { Logger } from '../../src/log/logger.js';
 import { ApiError, errorResponse } from '../../src/openai/errors.js';
-import { EngineOverloadedError, type Engine, type FinishReason, type GenerationEvent } from '../runtime/generation.js';
+import type { Engine, FinishReason, GenerationEvent } from '../runtime/generation.js';
 import type { ParsedGenerationRequest } from './generation-request.js';
+import { overloadedToApiError } from './overload-error.js';
 import { createRequestSignal, timeoutToApiError, type RequestSignal } from './request-signal.js';
 import type { CompletedChoice, ResponseFormat, ResponseMeta, Usage } from './response-format.js';
 
@@ -158,17 +159,6 @@ function streamResponse(
 
   return new Response(body, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...context.headers },
-  });
-}
-
-function overloadedToApiError(error: unknown): unknown {
-  if (!(error instanceof EngineOverloadedError)) return error;
-  return new ApiError('The backend is overloaded with requests. Retry after the number of seconds in the Retry-After header.', {
-    status: 503,
-    type: 'server_error',
-    code: 'overloaded',
-    headers: { 'retry-after': String(error.retryAfterSeconds) },
-    cause: error,
   });
 }
 

@@ -41,7 +41,13 @@ describe('backend over loopback HTTP', () => {
 
   it('reports health', async () => {
     const response = await fetch(`${baseUrl}/health`);
-    expect(await response.json()).toEqual({ status: 'ok', model: MODEL_ID, execution_provider: 'cpu', queue: { waiting: 0, running: 0 } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      model: MODEL_ID,
+      execution_provider: 'cpu',
+      active_model_file: expect.stringMatching(/[/\\]onnx[/\\]model\.onnx$/),
+      queue: { waiting: 0, running: 0 },
+    });
   });
 
   it('echoes and logs the request id', async () => {

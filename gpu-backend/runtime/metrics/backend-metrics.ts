@@ -1,6 +1,6 @@
 /**
- * The backend's metrics: per request queue time, time to first token, inter-token latency and
- * token counts; per forward pass the batch size; model swaps and embedding batches.
+ * The backend's metrics. Per request: queue time, time to first token, inter-token latency and
+ * token counts. Per forward pass: the batch size. Also model swaps and embedding batches.
  */
 
 import { CallbackGauge, Counter, Histogram, MetricsRegistry } from './registry.js';
@@ -8,6 +8,7 @@ import { CallbackGauge, Counter, Histogram, MetricsRegistry } from './registry.j
 /** Latency buckets in seconds, from 1 ms to 2 minutes. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384];
 
 export type RequestOutcome = 'completed' | 'cancelled' | 'failed' | 'rejected';
 
@@ -25,6 +26,12 @@ export class BackendMetrics {
   );
   readonly promptTokens = this.registry.register(new Counter('slimgate_backend_prompt_tokens_total', 'Prompt tokens prefilled.'));
   readonly generationTokens = this.registry.register(new Counter('slimgate_backend_generation_tokens_total', 'Tokens generated.'));
+  readonly requestPromptTokens = this.registry.register(
+    new Histogram('slimgate_backend_request_prompt_tokens', 'Prompt tokens of each finished request, all choices together.', TOKEN_BUCKETS),
+  );
+  readonly requestGenerationTokens = this.registry.register(
+    new Histogram('slimgate_backend_request_generation_tokens', 'Generated tokens of each finished request, all choices together.', TOKEN_BUCKETS),
+  );
   readonly requests = this.registry.register(
     new Counter('slimgate_backend_requests_total', 'Generation requests by outcome (completed, cancelled, failed, rejected).', ['outcome']),
   );
