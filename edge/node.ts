@@ -2,8 +2,10 @@
  * Node entry of the edge gateway: `npm run gateway:node`.
  *
  * Reads the gateway settings from environment variables (BACKENDS, MAX_BODY_BYTES,
- * FIRST_BYTE_TIMEOUT_MS, LOG_LEVEL; see src/gateway/settings.ts) plus HOST (default 127.0.0.1)
- * and PORT (default 8787), and serves the same Hono app as the Worker through @hono/node-server.
+ * FIRST_BYTE_TIMEOUT_MS, LOG_LEVEL, AUTH and more, listed in src/gateway/settings.ts). It also
+ * reads HOST (default 127.0.0.1), PORT (default 8787) and KEYS_FILE, a JSON file that persists
+ * API keys (keys stay in memory when it is unset). It serves the same Hono app as the Worker
+ * through @hono/node-server and checks the backends' health every HEALTH_CHECK_INTERVAL_MS.
  */
 
 import type { AddressInfo } from 'node:net';
@@ -13,10 +15,18 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 
+import { buildResultCacheLayerOptions } from '../src/cache/build-layer-options.js';
+import { loadSemanticMatcher } from '../src/cache/node-semantic-matcher.js';
 import { GatewayConfigError } from '../src/gateway/backend.js';
 import { createGateway } from '../src/gateway/create-gateway.js';
 import { readGatewaySettings } from '../src/gateway/settings.js';
+import { startFilePersistence } from '../src/metrics/file-persistence.js';
+import { LocalMetricsStore } from '../src/metrics/metrics-store.js';
+import { readObservabilitySettings } from '../src/metrics/observability-settings.js';
 import type { Logger } from '../src/log/logger.js';
+import { BackendPool } from '../src/routing/backend-pool.js';
+import { HealthChecker } from '../src/routing/health-checker.js';
+import { openFileKeyStore } from '../src/tenancy/file-key-store.js';
 
 /** Backends used when BACKENDS is unset: the local backend of `npm run backend`, as in wrangler.toml. */
 export const DEFAULT_BACKENDS = JSON.stringify([{ name: 'local', baseURL: 'http://127.0.0.1:8000/v1', models: ['stories260K'] }]);
@@ -39,7 +49,33 @@ export interface RunningGateway {
 /** Starts the gateway on `hostname:port`; resolves once the server is listening. */
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<RunningGateway> {
   const settings = readGatewaySettings(options.variables);
-  const app = createGateway({ ...settings, logger: options.logger });
+  const semanticMatcher = settings.cache.mode === 'semantic' ? await loadSemanticMatcher(settings.cache.semanticThreshold) : undefined;
+  const resultCache = buildResultCacheLayerOptions(settings.cache, settings.backends, semanticMatcher === undefined ? {} : { semanticMatcher }, options.logger);
+  const observability = readObservabilitySettings(options.variables);
+  const metricsStore = new LocalMetricsStore();
+  const persistence =
+    observability.metricsFile === undefined
+      ? undefined
+      : await startFilePersistence({ store: metricsStore.windows, file: observability.metricsFile, intervalMs: observability.metricsSaveIntervalMs, logger: options.logger });
+  const keysFile = options.variables.KEYS_FILE;
+  const keyStore = keysFile === undefined || keysFile === '' ? undefined : await openFileKeyStore(keysFile);
+  const backendPool = new BackendPool(settings.backends, settings.routing.circuitBreaker);
+  const healthChecker = new HealthChecker({
+    pool: backendPool,
+    intervalMs: settings.routing.healthCheckIntervalMs,
+    timeoutMs: Math.min(settings.routing.healthCheckIntervalMs, 2_000),
+    fetch: (input, init) => fetch(input, init),
+    logger: options.logger,
+  });
+  healthChecker.start();
+  const app = createGateway({
+    ...settings,
+    logger: options.logger,
+    backendPool,
+    tenancy: { ...settings.tenancy, ...(keyStore === undefined ? {} : { keyStore }) },
+    resultCache,
+    observability: { store: metricsStore, prices: observability.prices, policies: observability.policies, adminToken: observability.adminToken },
+  });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveListening, rejectListening) => {
     const started = serve({ fetch: app.fetch, hostname: options.hostname, port: options.port }, () => resolveListening(started));
@@ -50,10 +86,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolveClosed, rejectClosed) => {
+    close: async () => {
+      await healthChecker.stop();
+      await new Promise<void>((resolveClosed, rejectClosed) => {
         server.close((error) => (error === undefined ? resolveClosed() : rejectClosed(error)));
-      }),
+      });
+      await persistence?.close();
+    },
   };
 }
 

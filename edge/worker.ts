@@ -8,14 +8,45 @@
 
 import { env } from 'cloudflare:workers';
 
+import { buildResultCacheLayerOptions } from '../src/cache/build-layer-options.js';
+import { submitToBatcherObject } from '../src/batching/batcher-protocol.js';
 import { createGateway } from '../src/gateway/create-gateway.js';
 import { readGatewaySettings } from '../src/gateway/settings.js';
 import { createJsonLogger } from '../src/log/logger.js';
+import { readObservabilitySettings } from '../src/metrics/observability-settings.js';
 import type { GatewayBindings } from './bindings.js';
+import { DurableObjectMetricsStore } from './metrics-object.js';
+import { DurableObjectUsageStore } from './rate-limiter-object.js';
+import { DurableObjectKeyStore } from './tenant-object.js';
+
+export { BatcherObject } from './batcher-object.js';
+export { CoalescerObject } from './coalescer-object.js';
+export { RateLimiterObject } from './rate-limiter-object.js';
+export { TenantObject } from './tenant-object.js';
+export { MetricsObject } from './metrics-object.js';
 
 const settings = readGatewaySettings(env satisfies GatewayBindings);
 const logger = createJsonLogger({ level: settings.logLevel, bindings: { service: 'gateway' } });
-const app = createGateway({ ...settings, logger });
+const observability = readObservabilitySettings(env);
+const app = createGateway({
+  ...settings,
+  logger,
+  tenancy: { ...settings.tenancy, keyStore: new DurableObjectKeyStore(env.TENANTS), usageStore: new DurableObjectUsageStore(env.RATE_LIMITERS) },
+  // TODO: bundle the GloVe and trigram IDF tables so the Worker gets the semantic tier; until
+  // then RESULT_CACHE=semantic logs a warning and matches exact requests only.
+  resultCache: buildResultCacheLayerOptions(
+    settings.cache,
+    settings.backends,
+    {
+      sharedCache: caches.default,
+      coalescingCoordinatorFor: (key) => env.COALESCERS.get(env.COALESCERS.idFromName(key)),
+      // Stubs are made per request: workerd forbids creating them while the module loads.
+      batcherFor: (backend, limits) => (request) => submitToBatcherObject(env.BATCHERS.get(env.BATCHERS.idFromName(backend.name)), backend, limits)(request),
+    },
+    logger,
+  ),
+  observability: { ...observability, store: new DurableObjectMetricsStore(env.METRICS) },
+});
 
 export default {
   fetch: (request, bindings, context) => app.fetch(request, bindings, context),

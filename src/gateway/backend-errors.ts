@@ -160,3 +160,20 @@ async function readTextPrefix(response: Response, maxBytes: number): Promise<str
   await reader.cancel();
   return text + decoder.decode();
 }
+
+export function noBackendAvailable(model: string, retryAfterSeconds: number): ApiError {
+  return new ApiError(`Every backend of the model '${model}' is failing or cooling down. Retry after ${retryAfterSeconds} s.`, {
+    status: 503,
+    type: 'server_error',
+    code: 'backend_unavailable',
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}
+
+export function requestTimedOut(timeoutMs: number): ApiError {
+  return new ApiError(`The request did not finish within the gateway's total timeout of ${timeoutMs} ms.`, {
+    status: 504,
+    type: 'timeout_error',
+    code: 'request_timeout',
+  });
+}

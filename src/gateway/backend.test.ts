@@ -66,7 +66,7 @@ describe('parseBackends', () => {
     ]);
 
     expect(problems).toEqual([
-      'BACKENDS[0].apiKey is not a known backend field (known: name, baseURL, models, paths, parameterMap, responseTransform, firstByteTimeoutMs).',
+      'BACKENDS[0].apiKey is not a known backend field (known: name, baseURL, models, paths, parameterMap, responseTransform, firstByteTimeoutMs, variant).',
       `BACKENDS[0].name must be 1 to 64 letters, digits, '_', '.' or '-', got "has space".`,
       'BACKENDS[0].baseURL must be an absolute http:// or https:// URL, got "ftp://host".',
       'BACKENDS[0].models[0] must be a non-empty string, got "".',
@@ -85,15 +85,30 @@ describe('parseBackends', () => {
     ]);
   });
 
-  it('rejects duplicate names and models', () => {
+  it('rejects duplicate names', () => {
     const problems = problemsOf([
       { name: 'a', baseURL: 'http://127.0.0.1:8000/v1', models: ['m1', 'm2'] },
       { name: 'a', baseURL: 'http://127.0.0.1:8001/v1', models: ['m2'] },
     ]);
 
-    expect(problems).toEqual([
-      "BACKENDS has two backends named 'a'.",
-      "BACKENDS: model 'm2' is served by both 'a' and 'a'; each model needs one backend.",
+    expect(problems).toEqual(["BACKENDS has two backends named 'a'."]);
+  });
+
+  it('accepts several backends per model', () => {
+    const backends = parseBackends([
+      { name: 'a', baseURL: 'http://127.0.0.1:8000/v1', models: ['m'] },
+      { name: 'b', baseURL: 'http://127.0.0.1:8001/v1', models: ['m'] },
+    ]);
+
+    expect(backends.map((backend) => backend.name)).toEqual(['a', 'b']);
+  });
+
+  it('reads the deployed variant', () => {
+    const [backend] = parseBackends([{ name: 'a', baseURL: 'http://127.0.0.1:8000/v1', models: ['m'], variant: 'q4' }]);
+
+    expect(backend?.variant).toBe('q4');
+    expect(problemsOf([{ name: 'a', baseURL: 'http://127.0.0.1:8000/v1', models: ['m'], variant: 'four bits' }])).toEqual([
+      `BACKENDS[0].variant must be 1 to 64 letters, digits, '_', '.' or '-', got "four bits".`,
     ]);
   });
 

@@ -21,7 +21,7 @@ export interface Backend {
   name: string;
   /** Absolute http(s) URL that endpoint paths are appended to, e.g. `http://127.0.0.1:8000/v1`. */
   baseURL: string;
-  /** Model ids the backend serves; each id belongs to exactly one backend. */
+  /** Model ids the backend serves; when several backends serve one id, requests fail over between them. */
   models: readonly string[];
   paths: BackendPaths;
   /**
@@ -33,6 +33,11 @@ export interface Backend {
   responseTransform: ResponseTransformName | undefined;
   /** Time to the backend's response headers, in milliseconds, before the gateway returns 504. */
   firstByteTimeoutMs: number | undefined;
+  /**
+   * Deployed variant (compression recipe, such as `int8`) of the models served here. Backends of
+   * one model with different variants share its traffic (src/variants/variant-router.ts).
+   */
+  variant?: string;
 }
 
 export const DEFAULT_BACKEND_PATHS: BackendPaths = {
@@ -43,7 +48,7 @@ export const DEFAULT_BACKEND_PATHS: BackendPaths = {
 /** Request fields the gateway itself reads, so renaming them would break forwarding. */
 const UNMAPPABLE_PARAMETERS = new Set(['stream']);
 
-const BACKEND_FIELDS = new Set(['name', 'baseURL', 'models', 'paths', 'parameterMap', 'responseTransform', 'firstByteTimeoutMs']);
+const BACKEND_FIELDS = new Set(['name', 'baseURL', 'models', 'paths', 'parameterMap', 'responseTransform', 'firstByteTimeoutMs', 'variant']);
 
 /** Raised for invalid gateway configuration; the message lists every problem found. */
 export class GatewayConfigError extends Error {
@@ -96,10 +101,17 @@ function parseBackend(entry: unknown, where: string, problems: string[]): Backen
     parameterMap: parseParameterMap(entry.parameterMap, `${where}.parameterMap`, problems),
     responseTransform: parseResponseTransform(entry.responseTransform, `${where}.responseTransform`, problems),
     firstByteTimeoutMs: parsePositiveInteger(entry.firstByteTimeoutMs, `${where}.firstByteTimeoutMs`, 'milliseconds', problems),
+    ...(entry.variant === undefined ? {} : { variant: parseVariant(entry.variant, `${where}.variant`, problems) }),
   };
 }
 
 function parseName(value: unknown, where: string, problems: string[]): string {
+  if (typeof value === 'string' && /^[\w.-]{1,64}$/.test(value)) return value;
+  problems.push(`${where} must be 1 to 64 letters, digits, '_', '.' or '-', got ${describe(value)}.`);
+  return where;
+}
+
+function parseVariant(value: unknown, where: string, problems: string[]): string {
   if (typeof value === 'string' && /^[\w.-]{1,64}$/.test(value)) return value;
   problems.push(`${where} must be 1 to 64 letters, digits, '_', '.' or '-', got ${describe(value)}.`);
   return where;
@@ -194,17 +206,11 @@ export function parsePositiveInteger(value: unknown, where: string, unit: string
 function findConflicts(backends: readonly Backend[], source: string): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
-  const owners = new Map<string, string>();
 
+  // Several backends may serve one model: the router fails over between them.
   for (const backend of backends) {
     if (names.has(backend.name)) problems.push(`${source} has two backends named '${backend.name}'.`);
     names.add(backend.name);
-
-    for (const model of backend.models) {
-      const owner = owners.get(model);
-      if (owner !== undefined) problems.push(`${source}: model '${model}' is served by both '${owner}' and '${backend.name}'; each model needs one backend.`);
-      owners.set(model, backend.name);
-    }
   }
 
   return problems;

@@ -3,19 +3,36 @@
  * code runs in workerd (edge/worker.ts) and in Node (edge/node.ts).
  */
 
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
+import { adminKeyRoutes } from '../admin/keys-routes.js';
+import { createResultCacheLayer, type ResultCacheLayerOptions } from '../cache/gateway-layer.js';
+import type { CacheLayerVariables } from '../cache/variables.js';
 import type { Logger } from '../log/logger.js';
+import { installObservability, type ObservabilityOptions } from '../metrics/gateway-observability.js';
 import { accessLog } from '../middleware/access-log/index.js';
+import { apiKeyAuth, requireModelAccess } from '../middleware/auth/index.js';
+import { requestLimits, type RequestLimitsOptions } from '../middleware/limits/index.js';
+import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
+import { usageLimits, type SpendRecord } from '../middleware/rate-limit/index.js';
 import { openaiErrorHandler, openaiNotFound } from '../middleware/on-error/index.js';
 import { validateOpenAI } from '../middleware/validate-openai/index.js';
-import { ApiError, modelNotFound } from '../openai/errors.js';
+import { ApiError } from '../openai/errors.js';
 import type { ChatCompletionRequest, CompletionRequest, GenerationEndpoint } from '../openai/request-types.js';
-import { parseBackends, type Backend, type BackendPaths } from './backend.js';
-import { forwardToBackend, type FetchFunction } from './forward.js';
+import { BackendPool } from '../routing/backend-pool.js';
+import { routeRequest } from '../routing/route-request.js';
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing/settings.js';
+import { MemoryKeyStore } from '../tenancy/memory-key-store.js';
+import { DEFAULT_COMPLETION_ESTIMATE } from '../tenancy/pricing.js';
+import type { TenancySettings } from '../tenancy/settings.js';
+import type { KeyStore } from '../tenancy/types.js';
+import { MemoryUsageStore, type UsageStore } from '../tenancy/usage-store.js';
+import type { TenancyVariables } from '../tenancy/variables.js';
+import { parseBackends, type BackendPaths } from './backend.js';
+import type { FetchFunction } from './forward.js';
 import type { ResponseTransformName } from './response-transforms.js';
 import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from './settings.js';
 
@@ -28,6 +45,7 @@ export interface BackendInit {
   parameterMap?: Readonly<Record<string, string | null>>;
   responseTransform?: ResponseTransformName;
   firstByteTimeoutMs?: number;
+  variant?: string;
 }
 
 export interface GatewayOptions {
@@ -39,11 +57,38 @@ export interface GatewayOptions {
   firstByteTimeoutMs?: number;
   /** Replaces the global `fetch` for backend requests. */
   fetch?: FetchFunction;
+  /** Authentication, keys, rate limits and budgets; authentication is off when omitted. */
+  tenancy?: GatewayTenancyOptions;
+  /** Message count, max_tokens and prompt length limits; defaults in limits/settings.ts. */
+  limits?: RequestLimitsOptions;
+  /** Retries, timeouts and circuit breakers; defaults in routing/settings.ts. */
+  routing?: RoutingSettings;
+  /** The pool to route with, when the caller also runs health checks on it; built from `backends` otherwise. */
+  backendPool?: BackendPool;
+  /** Result cache (exact and semantic tiers) and in-flight coalescing; each is off when omitted. */
+  resultCache?: ResultCacheLayerOptions;
+  /** Request metrics, cost model, dashboard and traffic split between variants; off when omitted. */
+  observability?: ObservabilityOptions;
 }
 
-export interface GatewayVariables extends RequestIdVariables {
+export interface GatewayTenancyOptions extends Partial<TenancySettings> {
+  /** Store of API keys; an empty in-memory store when omitted. */
+  keyStore?: KeyStore;
+  /** Store of rate and budget counters; an in-memory store when omitted. */
+  usageStore?: UsageStore;
+  /** Receives the settled usage and cost of every generation request, for metrics. */
+  onSettled?: (record: SpendRecord) => void;
+}
+
+export interface GatewayVariables extends RequestIdVariables, TenancyVariables, CacheLayerVariables {
   /** Set by validateOpenAI on generation routes only. */
   openaiRequest?: CompletionRequest | ChatCompletionRequest;
+  /** Name of the backend that served the response; unset when no backend did. */
+  backendName?: string;
+  /** Backend attempts made for the request, 1 when the first one succeeded. */
+  attempts?: number;
+  /** Deployed variant chosen for the request when its model has several (variant-select). */
+  variant?: string;
 }
 
 export interface GatewayEnv {
@@ -76,22 +121,43 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const firstByteTimeoutMs = requirePositiveInteger(options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, 'firstByteTimeoutMs');
   const fetchBackend: FetchFunction = options.fetch ?? ((input, init) => fetch(input, init));
   const { logger } = options;
-
-  const backendByModel = new Map<string, Backend>();
-  for (const backend of backends) {
-    for (const model of backend.models) backendByModel.set(model, backend);
+  const routing = options.routing ?? DEFAULT_ROUTING_SETTINGS;
+  const pool = options.backendPool ?? new BackendPool(backends, routing.circuitBreaker);
+  const tenancy = options.tenancy ?? {};
+  const keyStore = tenancy.keyStore ?? new MemoryKeyStore();
+  const usageStore = tenancy.usageStore ?? new MemoryUsageStore();
+  const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+  const authMode = tenancy.auth ?? 'off';
+  if (authMode === 'off') {
+    logger.warn({ auth: 'off' }, 'authentication is off: /v1 routes accept requests without an API key; set AUTH=on to require keys');
   }
 
-  const logFields = (c: Context<GatewayEnv>) => {
-    const model = c.var.openaiRequest?.model;
-    return { requestId: c.var.requestId, model, backend: model === undefined ? undefined : backendByModel.get(model)?.name };
-  };
+  const logFields = (c: Context<GatewayEnv>) => ({
+    requestId: c.var.requestId,
+    model: c.var.openaiRequest?.model,
+    backend: c.var.backendName,
+    tenant: c.var.tenant?.id,
+  });
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
   app.use(accessLog<GatewayEnv>({ logger, fields: logFields }));
   app.onError(openaiErrorHandler<GatewayEnv>({ logger, fields: logFields }));
   app.notFound(openaiNotFound<GatewayEnv>());
+  app.use('/v1/*', apiKeyAuth({ mode: authMode, keyStore, ...(tenancy.hashSecret === undefined ? {} : { hashSecret: tenancy.hashSecret }) }));
+  app.route('/admin', adminKeyRoutes({ keyStore, usageStore, adminToken: tenancy.adminToken, ...(tenancy.hashSecret === undefined ? {} : { hashSecret: tenancy.hashSecret }), logger }));
+
+  const checkRequest = [
+    requireModelAccess(),
+    requestLimits(limits),
+    usageLimits({
+      store: usageStore,
+      prices: tenancy.prices ?? {},
+      defaultCompletionTokens: Math.min(limits.maxTokens, DEFAULT_COMPLETION_ESTIMATE),
+      logger,
+      ...(tenancy.onSettled === undefined ? {} : { onSettled: tenancy.onSettled }),
+    }),
+  ] as const;
 
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
@@ -109,37 +175,57 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     request: CompletionRequest | ChatCompletionRequest,
     c: Context<E>,
   ): Promise<Response> => {
-    const backend = backendByModel.get(request.model);
-    if (backend === undefined) throw modelNotFound(request.model);
-
-    const reply = await forwardToBackend({
-      backend,
+    const routed = await routeRequest({
+      pool: observability?.variantPool(request.model, c.var.variant) ?? pool,
+      policy: routing.retry,
       endpoint,
       body: request,
       requestId: c.var.requestId,
       firstByteTimeoutMs,
-      clientSignal: c.req.raw.signal,
-      fetch: fetchBackend,
+      // Coalesced requests share one backend call, which must outlive the leader's own client.
+      clientSignal: c.var.backendSignal ?? c.req.raw.signal,
+      fetch: c.var.backendFetch ?? fetchBackend,
+      logger,
     });
+    c.set('backendName', routed.backend.name);
+    c.set('attempts', routed.attempts);
+    const reply = routed.response;
 
     // c.body keeps the headers that middleware set (x-request-id); a bare Response would drop them.
     const status = reply.status as ContentfulStatusCode;
     return reply.body === null ? c.body(null, status, reply.headers) : c.body(reply.body, status, reply.headers);
   };
 
-  app.post('/v1/completions', limitBody, validateOpenAI({ endpoint: 'completions' }), (c) =>
+  const cacheLayer = createResultCacheLayer(options.resultCache ?? {}, logger);
+
+  // Registered before the generation routes, so its metrics middleware wraps them.
+  const observability =
+    options.observability === undefined
+      ? undefined
+      : installObservability(app, options.observability, { backends, logger, fetch: fetchBackend, firstByteTimeoutMs, circuitBreaker: routing.circuitBreaker });
+  const selectVariant: MiddlewareHandler = observability?.selectVariant ?? (async (_c, next) => next());
+
+  app.post('/v1/completions', limitBody, validateOpenAI({ endpoint: 'completions' }), ...checkRequest, cacheLayer('completions'), selectVariant, (c) =>
     forwardGeneration('completions', c.var.openaiRequest, c),
   );
-  app.post('/v1/chat/completions', limitBody, validateOpenAI({ endpoint: 'chat.completions' }), (c) =>
+  app.post('/v1/chat/completions', limitBody, validateOpenAI({ endpoint: 'chat.completions' }), ...checkRequest, cacheLayer('chat.completions'), selectVariant, (c) =>
     forwardGeneration('chat.completions', c.var.openaiRequest, c),
   );
 
   // NOTE: the list comes from configuration without asking the backends, so creation times are
   // unknown and `created` is 0 (the Unix epoch) for every model.
-  const models: ModelObject[] = backends.flatMap((backend) =>
-    backend.models.map((id) => ({ id, object: 'model' as const, created: 0, owned_by: backend.name })),
-  );
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: models }));
+  // A model served by several backends is listed once, owned by the first.
+  const modelById = new Map<string, ModelObject>();
+  for (const backend of backends) {
+    for (const id of backend.models) {
+      if (!modelById.has(id)) modelById.set(id, { id, object: 'model', created: 0, owned_by: backend.name });
+    }
+  }
+  const models = [...modelById.values()];
+  app.get('/v1/models', (c) => {
+    const allowed = c.var.apiKey?.models;
+    return c.json({ object: 'list', data: allowed === undefined || allowed === null ? models : models.filter((model) => allowed.includes(model.id)) });
+  });
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 

@@ -7,9 +7,20 @@
  * | MAX_BODY_BYTES        | largest accepted request body, in bytes; larger gets 413   | 1048576 |
  * | FIRST_BYTE_TIMEOUT_MS | time to a backend's response headers before a 504, in ms   | 60000   |
  * | LOG_LEVEL             | debug, info, warn or error                                 | info    |
+ *
+ * Tenancy (AUTH, ADMIN_TOKEN, KEY_HASH_SECRET, PRICES) is read by src/tenancy/settings.ts,
+ * request limits (MAX_MESSAGES, MAX_TOKENS, MAX_PROMPT_CHARS) by src/middleware/limits/settings.ts,
+ * retries, timeouts and circuit breakers by src/routing/settings.ts, and the result cache and
+ * coalescing (RESULT_CACHE, CACHE_*, SEMANTIC_CACHE_*, COALESCING*) by src/cache/settings.ts;
+ * each documents its own.
  */
 
+import { readCacheSettings, type CacheSettings, type CacheSettingsSource } from '../cache/settings.js';
 import type { LogLevel } from '../log/logger.js';
+import { readLimitSettings, type LimitSettingsSource } from '../middleware/limits/settings.js';
+import type { RequestLimitsOptions } from '../middleware/limits/index.js';
+import { readRoutingSettings, type RoutingSettings, type RoutingSettingsSource } from '../routing/settings.js';
+import { readTenancySettings, type TenancySettings, type TenancySettingsSource } from '../tenancy/settings.js';
 import { describe, GatewayConfigError, parseBackends, parsePositiveInteger, type Backend } from './backend.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -21,7 +32,7 @@ export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Source of the settings: `process.env` in Node, the Worker's bindings in workerd. */
-export interface GatewaySettingsSource {
+export interface GatewaySettingsSource extends TenancySettingsSource, LimitSettingsSource, RoutingSettingsSource, CacheSettingsSource {
   BACKENDS?: unknown;
   MAX_BODY_BYTES?: unknown;
   FIRST_BYTE_TIMEOUT_MS?: unknown;
@@ -33,6 +44,10 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   firstByteTimeoutMs: number;
   logLevel: LogLevel;
+  tenancy: TenancySettings;
+  limits: RequestLimitsOptions;
+  routing: RoutingSettings;
+  cache: CacheSettings;
 }
 
 /**
@@ -56,9 +71,13 @@ export function readGatewaySettings(variables: Readonly<GatewaySettingsSource>):
     parseIntegerVariable(variables.FIRST_BYTE_TIMEOUT_MS, 'FIRST_BYTE_TIMEOUT_MS', 'milliseconds', problems) ??
     DEFAULT_FIRST_BYTE_TIMEOUT_MS;
   const logLevel = parseLogLevel(variables.LOG_LEVEL, problems);
+  const tenancy = readTenancySettings(variables, problems);
+  const limits = readLimitSettings(variables, problems);
+  const routing = readRoutingSettings(variables, problems);
+  const cache = readCacheSettings(variables, problems);
 
   if (problems.length > 0) throw new GatewayConfigError(problems);
-  return { backends, maxBodyBytes, firstByteTimeoutMs, logLevel };
+  return { backends, maxBodyBytes, firstByteTimeoutMs, logLevel, tenancy, limits, routing, cache };
 }
 
 function parseJsonVariable(value: unknown, name: string): unknown {

@@ -16,5 +16,8 @@ export function workerdTestBackends(origin: string, closedPort: number) {
     { name: 'failing', baseURL: `${origin}/failing/v1`, models: ['mock-failing'] },
     { name: 'slow', baseURL: `${origin}/slow/v1`, models: ['mock-slow'], firstByteTimeoutMs: 300 },
     { name: 'stopped', baseURL: `http://127.0.0.1:${closedPort}/v1`, models: ['mock-stopped'] },
+    // One model on a stopped and a working backend, for fallback and the passive circuit breaker.
+    { name: 'fallback-stopped', baseURL: `http://127.0.0.1:${closedPort}/v1`, models: ['mock-fallback'] },
+    { name: 'fallback-ok', baseURL: `${origin}/ok/v1`, models: ['mock-fallback'] },
   ];
 }

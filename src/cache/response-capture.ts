@@ -1,0 +1,111 @@
+/**
+ * A pass-through stream that hands every chunk to the client unchanged and, when the body
+ * completes, rebuilds the complete response object for the cache.
+ */
+
+import type { GenerationEndpoint } from '../openai/request-types.js';
+import { isCompletionObject, type CompletionObject } from './completion-types.js';
+import { EventStreamParser } from '../sse/event-stream-parser.js';
+import { CompletionStreamAssembler, UnassemblableStreamError } from './stream-assembler.js';
+
+export interface ResponseCaptureOptions {
+  endpoint: GenerationEndpoint;
+  /** Whether the body is an event stream (`stream: true`) rather than one JSON object. */
+  streaming: boolean;
+  /** Larger JSON bodies are passed through but not captured, in bytes. */
+  maxBodyBytes: number;
+  /**
+   * Called once after the last chunk, before the stream closes, with the complete object. It is
+   * not called for a body that was cancelled, failed, lacked `[DONE]` or was not a completion.
+   */
+  onComplete: (completion: CompletionObject) => Promise<void>;
+  /** Called instead of `onComplete` with the reason the body cannot be cached. */
+  onSkip: (reason: string) => void;
+}
+
+/**
+ * Returns a TransformStream for `response.body.pipeThrough(...)`. The client's cancel or an
+ * upstream error ends the pipe without calling flush, so such bodies are never stored.
+ */
+export function createResponseCapture(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+  return options.streaming ? captureEventStream(options) : captureJson(options);
+}
+
+function captureEventStream(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+  const assembler = new CompletionStreamAssembler(options.endpoint);
+  let skipReason: string | undefined;
+  let sawDone = false;
+
+  const parser = new EventStreamParser((event) => {
+    if (skipReason !== undefined) return;
+    if (event.data === '[DONE]') {
+      sawDone = true;
+      return;
+    }
+    if (event.event !== 'message') {
+      skipReason = `the stream contains a '${event.event}' event`;
+      return;
+    }
+
+    try {
+      assembler.add(JSON.parse(event.data));
+    } catch (error) {
+      if (!(error instanceof SyntaxError || error instanceof UnassemblableStreamError)) throw error;
+      skipReason = error.message;
+    }
+  });
+
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      if (skipReason === undefined) parser.push(chunk);
+    },
+    async flush() {
+      parser.end();
+      if (skipReason === undefined && !sawDone) skipReason = 'the stream ended without [DONE]';
+      if (skipReason !== undefined) return options.onSkip(skipReason);
+
+      let completion: CompletionObject;
+      try {
+        completion = assembler.finish();
+      } catch (error) {
+        if (!(error instanceof UnassemblableStreamError)) throw error;
+        return options.onSkip(error.message);
+      }
+      await options.onComplete(completion);
+    },
+  });
+}
+
+function captureJson(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      size += chunk.byteLength;
+      if (size <= options.maxBodyBytes) chunks.push(chunk);
+    },
+    async flush() {
+      if (size > options.maxBodyBytes) return options.onSkip(`the body is larger than ${options.maxBodyBytes} bytes`);
+
+      const bytes = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+
+      let body: unknown;
+      try {
+        body = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        return options.onSkip('the body is not valid JSON');
+      }
+      if (!isCompletionObject(body)) return options.onSkip('the body is not a completion object');
+      await options.onComplete(body);
+    },
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * Observes a response body while passing it on unchanged: the time of the first chunk, and the
+ * token usage, read from the `usage` object of a JSON body or of the final server-sent event.
+ * Chunks are forwarded as they arrive; only a JSON body's text (up to {@link MAX_JSON_BYTES})
+ * and one incomplete event line are kept, to find `usage` at the end.
+ */
+
+/** JSON bodies longer than this are passed on without reading their usage. */
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+
+/** A server-sent event line longer than this is skipped. */
+const MAX_EVENT_LINE_BYTES = 1024 * 1024;
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface BodyObservation {
+  /** Clock value at the first chunk; null for an empty body. */
+  firstChunkAt: number | null;
+  endedAt: number;
+  /** From `usage`; null when the body reports none. */
+  usage: TokenUsage | null;
+  /** Stream events that carried generated text, a stand-in for completion tokens without usage. */
+  contentEvents: number;
+  /** False when the client went away or the backend stream failed before the end. */
+  complete: boolean;
+  /** Text of each choice, for server-sent events and JSON bodies; used to compare variants. */
+  text: string;
+}
+
+export type BodyKind = 'event-stream' | 'json' | 'other';
+
+/** Text kept per body for variant comparison, in characters. */
+const MAX_TEXT_CHARS = 16 * 1024;
+
+/**
+ * Returns a stream that yields the chunks of `body` unchanged and calls `onEnd` once, when the
+ * body ends, fails or is cancelled by the reader.
+ */
+export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, now: () => number, onEnd: (observation: BodyObservation) => void): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  let firstChunkAt: number | null = null;
+  let jsonText = '';
+  let jsonTooLong = false;
+  let pendingLine = '';
+  let usage: TokenUsage | null = null;
+  let contentEvents = 0;
+  let text = '';
+  let ended = false;
+
+  const readEvent = (line: string): void => {
+    if (!line.startsWith('data:')) return;
+    const payload = line.slice(5).trim();
+    if (payload === '' || payload === '[DONE]') return;
+
+    const event = parseJson(payload);
+    usage = readUsage(event) ?? usage;
+    const delta = readChoiceText(event);
+    if (delta !== '') {
+      contentEvents += 1;
+      if (text.length < MAX_TEXT_CHARS) text += delta;
+    }
+  };
+
+  const finish = (complete: boolean): void => {
+    if (ended) return;
+    ended = true;
+
+    if (kind === 'json' && !jsonTooLong) {
+      const parsed = parseJson(jsonText);
+      usage = readUsage(parsed);
+      text = readChoiceText(parsed).slice(0, MAX_TEXT_CHARS);
+    }
+    onEnd({ firstChunkAt, endedAt: now(), usage, contentEvents, complete, text });
+  };
+
+  const transform = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (firstChunkAt === null) firstChunkAt = now();
+      controller.enqueue(chunk);
+
+      if (kind === 'json' && !jsonTooLong) {
+        jsonText += decoder.decode(chunk, { stream: true });
+        if (jsonText.length > MAX_JSON_BYTES) {
+          jsonTooLong = true;
+          jsonText = '';
+        }
+      } else if (kind === 'event-stream') {
+        const lines = (pendingLine + decoder.decode(chunk, { stream: true })).split('\n');
+        pendingLine = lines.pop() ?? '';
+        if (pendingLine.length > MAX_EVENT_LINE_BYTES) pendingLine = '';
+        for (const line of lines) readEvent(line.replace(/\r$/, ''));
+      }
+    },
+    flush() {
+      if (kind === 'event-stream' && pendingLine !== '') readEvent(pendingLine);
+      finish(true);
+    },
+  });
+
+  // pipeTo rejects when the reader cancels the output or the body fails; either way the request
+  // ended without a complete body, which is still measured.
+  body.pipeTo(transform.writable).catch(() => finish(false));
+  return transform.readable;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+function readUsage(body: unknown): TokenUsage | null {
+  if (!isRecord(body) || !isRecord(body.usage)) return null;
+  const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = body.usage;
+  if (typeof promptTokens !== 'number' || typeof completionTokens !== 'number') return null;
+  return { promptTokens, completionTokens };
+}
+
+/** Text of the first choice: `text` for completions, `message.content` or `delta.content` for chat. */
+export function readChoiceText(body: unknown): string {
+  if (!isRecord(body) || !Array.isArray(body.choices)) return '';
+  const choice: unknown = body.choices[0];
+  if (!isRecord(choice)) return '';
+  if (typeof choice.text === 'string') return choice.text;
+  const message = isRecord(choice.delta) ? choice.delta : choice.message;
+  return isRecord(message) && typeof message.content === 'string' ? message.content : '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,127 @@
+/**
+ * Reads the `usage` object of a response while its body streams to the client, without delaying or
+ * changing any byte: from the JSON body of a plain response, or from the server-sent event that
+ * carries it in a stream (`stream_options.include_usage`).
+ */
+
+import { EventStreamParser } from '../sse/event-stream-parser.js';
+import type { TokenUsage } from './pricing.js';
+
+/** JSON bodies longer than this are not parsed for usage, in bytes. */
+const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Why the body ended: `complete` when the backend finished it, `cancelled` when the client went
+ * away, `failed` when reading from the backend failed.
+ */
+export type BodyOutcome = 'complete' | 'cancelled' | 'failed';
+
+/**
+ * Returns a stream with the same bytes as `body`. Once the body ends, and before the client sees
+ * the end, it awaits `onEnd` with the usage found (undefined if none) and the outcome.
+ */
+export function tapUsage(
+  body: ReadableStream<Uint8Array>,
+  format: 'json' | 'event-stream',
+  onEnd: (usage: TokenUsage | undefined, outcome: BodyOutcome) => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const extractor = format === 'json' ? new JsonUsageExtractor() : new EventStreamUsageExtractor();
+  let ended = false;
+
+  const finish = async (outcome: BodyOutcome): Promise<void> => {
+    if (ended) return;
+    ended = true;
+    await onEnd(outcome === 'complete' ? extractor.finish() : extractor.usageSoFar(), outcome);
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        await finish('failed');
+        controller.error(error);
+        return;
+      }
+
+      if (result.done) {
+        await finish('complete');
+        controller.close();
+        return;
+      }
+      extractor.push(result.value);
+      controller.enqueue(result.value);
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+      await finish('cancelled');
+    },
+  });
+}
+
+interface UsageExtractor {
+  push(chunk: Uint8Array): void;
+  usageSoFar(): TokenUsage | undefined;
+  finish(): TokenUsage | undefined;
+}
+
+class JsonUsageExtractor implements UsageExtractor {
+  readonly #chunks: Uint8Array[] = [];
+  #bytes = 0;
+
+  push(chunk: Uint8Array): void {
+    this.#bytes += chunk.byteLength;
+    if (this.#bytes <= MAX_JSON_BODY_BYTES) this.#chunks.push(chunk);
+  }
+
+  usageSoFar(): undefined {
+    return undefined;
+  }
+
+  finish(): TokenUsage | undefined {
+    if (this.#bytes > MAX_JSON_BODY_BYTES) return undefined;
+    const decoder = new TextDecoder();
+    const text = this.#chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
+    return readUsage(parseJson(text));
+  }
+}
+
+class EventStreamUsageExtractor implements UsageExtractor {
+  #usage: TokenUsage | undefined;
+  readonly #parser = new EventStreamParser((event) => {
+    if (event.data === '[DONE]') return;
+    const usage = readUsage(parseJson(event.data));
+    if (usage !== undefined) this.#usage = usage;
+  });
+
+  push(chunk: Uint8Array): void {
+    this.#parser.push(chunk);
+  }
+
+  usageSoFar(): TokenUsage | undefined {
+    return this.#usage;
+  }
+
+  finish(): TokenUsage | undefined {
+    this.#parser.end();
+    return this.#usage;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // A body that is not JSON carries no usage; the reservation is then settled at its estimate.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+function readUsage(value: unknown): TokenUsage | undefined {
+  const usage = (value as { usage?: Partial<TokenUsage> | null } | null | undefined)?.usage;
+  if (typeof usage?.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return undefined;
+  return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens };
+}
