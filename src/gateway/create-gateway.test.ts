@@ -67,6 +67,29 @@ describe('createGateway', () => {
     expect(body.data.map((model) => `${model.owned_by}/${model.id}`)).toEqual(['local/stories260K', 'second/babyllama', 'second/tiny']);
   });
 
+  it('retrieves one model by id', async () => {
+    const { app } = createApp();
+
+    const found = await app.request('/v1/models/tiny');
+    const missing = await app.request('/v1/models/nope');
+
+    expect(found.status).toBe(200);
+    expect(await found.json()).toMatchObject({ id: 'tiny', object: 'model', owned_by: 'second' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'model_not_found', param: 'model' } });
+  });
+
+  it('answers a wrong method with 405', async () => {
+    const { app, calls } = createApp();
+
+    const response = await app.request('/v1/completions', { method: 'GET' });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'method_not_allowed' } });
+    expect(calls).toHaveLength(0);
+  });
+
   it('returns health status', async () => {
     const { app } = createApp();
 

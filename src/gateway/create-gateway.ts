@@ -20,7 +20,7 @@ import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
 import { usageLimits, type SpendRecord } from '../middleware/rate-limit/index.js';
 import { openaiErrorHandler, openaiNotFound } from '../middleware/on-error/index.js';
 import { validateOpenAI } from '../middleware/validate-openai/index.js';
-import { ApiError } from '../openai/errors.js';
+import { ApiError, modelNotFound } from '../openai/errors.js';
 import type { ChatCompletionRequest, CompletionRequest, GenerationEndpoint } from '../openai/request-types.js';
 import { BackendPool } from '../routing/backend-pool.js';
 import { routeRequest } from '../routing/route-request.js';
@@ -227,9 +227,33 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     return c.json({ object: 'list', data: allowed === undefined || allowed === null ? models : models.filter((model) => allowed.includes(model.id)) });
   });
 
+  app.get('/v1/models/:model', (c) => {
+    const id = c.req.param('model');
+    const allowed = c.var.apiKey?.models;
+    const model = modelById.get(id);
+    if (model === undefined || (allowed !== undefined && allowed !== null && !allowed.includes(id))) throw modelNotFound(id);
+    return c.json(model);
+  });
+
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
+  rejectOtherMethods(app, { '/v1/completions': 'POST', '/v1/chat/completions': 'POST', '/v1/models': 'GET', '/health': 'GET' });
+
   return app;
+}
+
+/** Answers a known path called with the wrong method with 405 and an `Allow` header, not 404. */
+function rejectOtherMethods(app: Hono<GatewayEnv>, allowedMethods: Record<string, string>): void {
+  for (const [path, allowed] of Object.entries(allowedMethods)) {
+    app.all(path, (c) => {
+      throw new ApiError(`Method ${c.req.method} is not allowed on ${path}; use ${allowed}.`, {
+        status: 405,
+        type: 'invalid_request_error',
+        code: 'method_not_allowed',
+        headers: { Allow: allowed },
+      });
+    });
+  }
 }
 
 function requirePositiveInteger(value: number, name: string): number {
