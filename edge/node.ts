@@ -8,6 +8,7 @@
  * through @hono/node-server and checks the backends' health every HEALTH_CHECK_INTERVAL_MS.
  */
 
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,12 @@ export interface RunningGateway {
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<RunningGateway> {
   const settings = readGatewaySettings(options.variables);
   const semanticMatcher = settings.cache.mode === 'semantic' ? await loadSemanticMatcher(settings.cache.semanticThreshold) : undefined;
-  const resultCache = buildResultCacheLayerOptions(settings.cache, settings.backends, semanticMatcher === undefined ? {} : { semanticMatcher }, options.logger);
+  const resultCache = buildResultCacheLayerOptions(
+    settings.cache,
+    settings.backends,
+    { sha256Hex: nodeSha256Hex, ...(semanticMatcher === undefined ? {} : { semanticMatcher }) },
+    options.logger,
+  );
   const observability = readObservabilitySettings(options.variables);
   const metricsStore = new LocalMetricsStore();
   const persistence =
@@ -94,6 +100,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
       await persistence?.close();
     },
   };
+}
+
+/** SHA-256 through node:crypto: synchronous, so a cache key costs no thread-pool hand-off as Web Crypto does. */
+function nodeSha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function parsePort(value: string | undefined): number {

@@ -1,8 +1,9 @@
 /**
  * Edge gateway overhead: the whole pipeline (validation, auth, limits, result cache lookup and
- * capture, coalescing, routing, access log) in front of a loopback upstream, against the same
- * upstream called directly, in one process run. Every request has a unique prompt, so each one
- * misses the cache and is forwarded.
+ * capture, coalescing, routing, metrics, access log) in front of a loopback upstream, against the
+ * same upstream called directly. The load generator, the upstream and the first gateway share one
+ * process; a second run starts the gateway in a child process of its own. Every request has a
+ * unique prompt, so each one misses the cache and is forwarded.
  *
  *   npx tsx bench/edge/run.ts [--json out.json] [--quick] [--no-workerd]
  */
@@ -15,6 +16,7 @@ import { unstable_startWorker } from 'wrangler';
 
 import { startNodeGateway } from '../../edge/node.js';
 import { startBatchBackend } from '../../test/e2e/batch-backend.js';
+import { startGatewayProcess } from './gateway-process.js';
 import { percentile, runLoad, type LoadResult } from './load.js';
 import { startBenchUpstream } from './upstream.js';
 
@@ -159,6 +161,14 @@ async function main(): Promise<void> {
   try {
     await measure('upstream direct', `${upstream.origin}/v1/chat/completions`, rows, baselines);
     await measure('gateway (Node)', `${gateway.url}/v1/chat/completions`, rows, baselines);
+    // The same gateway in a child process: its event loop no longer serves the load generator and
+    // the upstream too, which is the setting of per-thread figures such as Portkey's.
+    const separate = await startGatewayProcess({ BACKENDS: backends, TOTAL_TIMEOUT_MS: '60000' });
+    try {
+      await measure('gateway (Node, own process)', `${separate.url}/v1/chat/completions`, rows, baselines);
+    } finally {
+      await separate.close();
+    }
     coalescing = await measureCoalescing(`${gateway.url}/v1/chat/completions`, () => upstream.calls);
     batching = await measureBatching(logger);
 

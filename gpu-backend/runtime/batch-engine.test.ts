@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../src/log/logger.js';
 import { BatchEngine } from './batch-engine.js';
-import type { ChoiceRequest, GenerationEvent } from './generation.js';
+import type { ChoiceRequest, GenerationEvent, StartedEvent } from './generation.js';
 import { loadBatchDecoder, loadEngine } from './load-engine.js';
 import { BackendMetrics } from './metrics/backend-metrics.js';
 import { readModelFolder } from './model-folder.js';
@@ -55,14 +55,18 @@ async function collect(
   choices: ChoiceRequest[],
   signal = new AbortController().signal,
   target: BatchEngine = engine,
-): Promise<{ texts: string[]; finishes: GenerationEvent[] }> {
+): Promise<{ texts: string[]; finishes: Extract<GenerationEvent, { type: 'finish' }>[]; started: StartedEvent[]; firstEvent: GenerationEvent | undefined }> {
   const texts = choices.map(() => '');
-  const finishes: GenerationEvent[] = [];
+  const finishes: Extract<GenerationEvent, { type: 'finish' }>[] = [];
+  const started: StartedEvent[] = [];
+  let firstEvent: GenerationEvent | undefined;
   for await (const event of target.generate({ choices }, signal)) {
-    if (event.type === 'delta') texts[event.index] += event.text;
+    firstEvent ??= event;
+    if (event.type === 'started') started.push(event);
+    else if (event.type === 'delta') texts[event.index] += event.text;
     else finishes.push(event);
   }
-  return { texts, finishes };
+  return { texts, finishes, started, firstEvent };
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -155,6 +159,54 @@ describe('BatchEngine', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(metrics.decodeBatchSize.get().count).toBe(settled);
     expect(metrics.requests.get({ outcome: 'cancelled' })).toBeGreaterThan(0);
+  });
+});
+
+describe('BatchEngine started event', () => {
+  it('comes first with queue time and batch size', async () => {
+    const { started, firstEvent } = await collect([greedy('Once upon a time', 5)]);
+
+    expect(firstEvent?.type).toBe('started');
+    expect(started).toHaveLength(1);
+    expect(started[0]!.queueSeconds).toBeGreaterThanOrEqual(0);
+    expect(started[0]!.batchSize).toBe(1);
+  });
+
+  it('reports the first decode step of joining requests', async () => {
+    const folder = await readModelFolder(model.dir);
+    const tokenizer = await TextTokenizer.load(folder.dir, folder.config.vocabSize, { bosTokenId: folder.config.bosTokenId, eosTokenId: folder.config.eosTokenId });
+    const decoder = await loadBatchDecoder(folder.onnxPath, folder.config, { executionProvider: 'cpu', intraOpNumThreads: 1 });
+    const decodeRows: number[] = [];
+    const decode = decoder.decode.bind(decoder);
+    decoder.decode = (cache, tokenIds) => (decodeRows.push(tokenIds.length), decode(cache, tokenIds));
+
+    const batched = new BatchEngine({ decoder, tokenizer, executionProvider: 'cpu', maxBatchSize: 4, maxQueue: 4, maxTokensPerStep: 16, logger: silentLogger });
+    try {
+      const running = collect([greedy('Once upon a time', 60)], undefined, batched);
+      await waitUntil(() => decodeRows.length >= 3);
+      // Both short prompts fit one prefill pass, so both join the running row in the next step.
+      const [first, second] = await Promise.all([collect([greedy('The cat', 8)], undefined, batched), collect([greedy('Mom said', 8)], undefined, batched)]);
+      const alone = await running;
+
+      expect(alone.started[0]!.batchSize).toBe(1);
+      expect(first.started[0]!.batchSize).toBe(3);
+      expect(second.started[0]!.batchSize).toBe(3);
+      expect(decodeRows).toContain(3);
+    } finally {
+      await batched.close();
+    }
+  });
+
+  it('reports the prefill pass of a request that ends at its first token', async () => {
+    const { started } = await collect([greedy('Once upon a time', 1), greedy('The cat', 1)]);
+
+    expect(started).toEqual([{ type: 'started', queueSeconds: expect.any(Number), batchSize: 2 }]);
+  });
+
+  it('reports no batch size without a forward pass', async () => {
+    const { started } = await collect([greedy('Once upon a time', 0)]);
+
+    expect(started).toEqual([{ type: 'started', queueSeconds: expect.any(Number), batchSize: null }]);
   });
 });
 

@@ -23,6 +23,7 @@ import { RequestState, type ModelSlot, type Sequence } from './batch-sequence.js
 import { EngineOverloadedError, type Engine, type EngineStatus, type GenerationEvent, type GenerationRequest } from './generation.js';
 import type { BackendMetrics } from './metrics/backend-metrics.js';
 import { TokenSampler } from './sampling/sampler.js';
+import type { AcceptedToken } from './sequence-output.js';
 import type { TextTokenizer } from './tokenizer.js';
 
 const RETRY_AFTER_SECONDS = 1;
@@ -276,11 +277,16 @@ export class BatchEngine implements Engine {
 
     const width = result.cache.width;
     this.metrics?.prefillTokens.observe(batch.length * width);
-    batch.forEach((sequence, row) => {
+
+    // Every row is sampled before any event goes out, because the `started` event of a request
+    // carries the size of the decode batch it joins, and that depends on which rows finish here.
+    const accepted = batch.map((sequence, row) => {
       sequence.slot = slot;
       this.metrics?.promptTokens.inc({}, sequence.promptTokenIds.length);
-      this.finishPrefill(sequence, result.logits[row]!, { cache: result.cache, row });
+      return sequence.done ? undefined : this.sampleToken(sequence, result.logits[row]!);
     });
+    this.reportStarts(slot, batch, accepted);
+    batch.forEach((sequence, row) => this.finishPrefill(sequence, accepted[row], { cache: result.cache, row }));
     return true;
   }
 
@@ -315,17 +321,44 @@ export class BatchEngine implements Engine {
     this.chunking = undefined;
     sequence.partialCache = undefined;
     this.metrics?.promptTokens.inc({}, sequence.promptTokenIds.length);
-    this.finishPrefill(sequence, result.logits[0]!, { cache: result.cache, row: 0 });
+    const accepted = this.sampleToken(sequence, result.logits[0]!);
+    this.reportStarts(sequence.slot!, [sequence], [accepted]);
+    this.finishPrefill(sequence, accepted, { cache: result.cache, row: 0 });
   }
 
-  /** Samples the first token after a prefill and queues the sequence to join its slot's batch. */
-  private finishPrefill(sequence: Sequence, logits: Float32Array, joinRef: CacheRowRef): void {
-    if (sequence.done) return;
-    this.acceptToken(sequence, logits);
+  /** Sends the first token sampled after a prefill and queues the sequence to join its slot's batch. */
+  private finishPrefill(sequence: Sequence, accepted: AcceptedToken | undefined, joinRef: CacheRowRef): void {
+    if (sequence.done || accepted === undefined) return;
+    this.emitToken(sequence, accepted);
     if (sequence.done) return;
     sequence.joinRef = joinRef;
     sequence.slot!.joining.push(sequence);
     sequence.slot!.dirty = true;
+  }
+
+  /**
+   * Sends `started` to each request whose first token came from `pass`, a prefill pass on `slot`
+   * whose rows are sampled (`accepted`, undefined for rows that left) but not yet sent. The batch
+   * size is the row count of the slot's next decode step. Only a cancellation that lands while an
+   * older model's decode step runs first (during a hot swap) can change it before that step.
+   */
+  private reportStarts(slot: ModelSlot, pass: readonly Sequence[], accepted: readonly (AcceptedToken | undefined)[]): void {
+    const continues = (row: number): boolean => accepted[row]?.finishReason === null;
+    const continuing = pass.filter((_, row) => continues(row)).length;
+    const nextDecodeRows = slot.rows.filter((sequence) => !sequence.done).length + slot.joining.filter((sequence) => !sequence.done).length + continuing;
+
+    pass.forEach((sequence, row) => {
+      const request = sequence.request;
+      if (request.reportedStart || accepted[row] === undefined) return;
+      const joinsBatch = pass.some((other, otherRow) => other.request === request && continues(otherRow));
+      this.reportStart(request, joinsBatch ? nextDecodeRows : pass.length);
+    });
+  }
+
+  private reportStart(request: RequestState, batchSize: number | null): void {
+    if (request.reportedStart) return;
+    request.reportedStart = true;
+    request.channel.push({ type: 'started', queueSeconds: request.queueSeconds, batchSize });
   }
 
   /** Moves waiting requests into `pending` while the batch has free rows. */
@@ -338,12 +371,18 @@ export class BatchEngine implements Engine {
       this.waiting.shift();
       state.started = true;
       this.runningRequests++;
-      this.metrics?.queueTime.observe((performance.now() - state.admittedAt) / 1000);
+      state.queueSeconds = (performance.now() - state.admittedAt) / 1000;
+      this.metrics?.queueTime.observe(state.queueSeconds);
 
       for (const sequence of state.sequences) {
-        // max_tokens 0 or a prompt that fills the context: nothing to generate.
-        if (sequence.output.exhausted) this.finishSequence(sequence, 'length');
-        else this.pending.push(sequence);
+        // max_tokens 0 or a prompt that fills the context: nothing to generate, and no forward
+        // pass gives the request a batch size.
+        if (sequence.output.exhausted) {
+          this.reportStart(state, null);
+          this.finishSequence(sequence, 'length');
+        } else {
+          this.pending.push(sequence);
+        }
       }
     }
   }
@@ -376,6 +415,11 @@ export class BatchEngine implements Engine {
   }
 
   private acceptToken(sequence: Sequence, logits: Float32Array): void {
+    this.emitToken(sequence, this.sampleToken(sequence, logits));
+  }
+
+  /** Samples the next token of `sequence` and records it; {@link emitToken} sends its events. */
+  private sampleToken(sequence: Sequence, logits: Float32Array): AcceptedToken {
     const tokenId = this.sampler.sample(logits, sequence.sampling, sequence.random);
     const accepted = sequence.output.accept(tokenId);
     const now = performance.now();
@@ -388,7 +432,11 @@ export class BatchEngine implements Engine {
     }
     sequence.lastTokenAt = now;
     sequence.nextTokenId = tokenId;
+    return accepted;
+  }
 
+  private emitToken(sequence: Sequence, accepted: AcceptedToken): void {
+    const request = sequence.request;
     if (accepted.text.length > 0) request.channel.push({ type: 'delta', index: sequence.index, text: accepted.text });
     if (accepted.finishReason !== null) this.finishSequence(sequence, accepted.finishReason);
   }

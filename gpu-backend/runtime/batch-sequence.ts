@@ -29,6 +29,10 @@ export class RequestState {
   /** performance.now() at admission, in milliseconds. */
   readonly admittedAt = performance.now();
   started = false;
+  /** Time from admission to start, in seconds; set when the request starts. */
+  queueSeconds = 0;
+  /** Set once the `started` event is in the channel; it must precede every other event. */
+  reportedStart = false;
   /** Set once the request ended for any reason; its sequences are removed before the next step. */
   ended = false;
   unfinished: number;

@@ -25,7 +25,25 @@ export interface GenerationRequest {
   choices: readonly ChoiceRequest[];
 }
 
+/**
+ * Scheduling facts of one request, for the `slimgate-queue-time-ms` and `slimgate-batch-size`
+ * response headers.
+ */
+export interface StartedEvent {
+  type: 'started';
+  /** Time from admission until the engine started the request, in seconds. */
+  queueSeconds: number;
+  /**
+   * Sequences in the first decode step that contains one of the request's sequences, counted
+   * when its first token is sampled. When the request ended at its first token, the sequences of
+   * that prefill pass. Null when a choice had nothing to generate at the start (max_tokens 0),
+   * because the event then goes out before any forward pass.
+   */
+  batchSize: number | null;
+}
+
 export type GenerationEvent =
+  | StartedEvent
   | { type: 'delta'; index: number; text: string }
   | { type: 'finish'; index: number; finishReason: FinishReason; promptTokens: number; completionTokens: number };
 
@@ -48,8 +66,8 @@ export interface Engine {
   encodePrompt(text: string): number[];
 
   /**
-   * Admits the request or throws {@link EngineOverloadedError} at once, then yields text deltas
-   * and one `finish` event per choice. Aborting `signal` cancels the request between forward
+   * Admits the request or throws {@link EngineOverloadedError} at once, then yields one `started`
+   * event before any other, text deltas and one `finish` event per choice. Aborting `signal` cancels the request between forward
    * passes, and the iterator then rejects with the signal's reason. Ending the iteration early
    * (`return()`) also cancels it.
    */

@@ -28,7 +28,7 @@ async function collectTexts(choices: ChoiceRequest[], signal = new AbortControll
   const finishes: GenerationEvent[] = [];
   for await (const event of engine.generate({ choices }, signal)) {
     if (event.type === 'delta') texts[event.index] += event.text;
-    else finishes.push(event);
+    else if (event.type === 'finish') finishes.push(event);
   }
   return { texts, finishes };
 }
@@ -68,12 +68,13 @@ describe('SerialEngine', () => {
     const run = (async () => {
       for await (const event of engine.generate({ choices: [choice({ maxTokens: 400 })] }, controller.signal)) {
         events.push(event);
-        if (events.length === 2) controller.abort(new Error('client went away'));
+        if (events.length === 3) controller.abort(new Error('client went away'));
       }
     })();
 
     await expect(run).rejects.toThrow('client went away');
-    expect(events.every((event) => event.type === 'delta')).toBe(true);
+    expect(events[0]).toEqual({ type: 'started', queueSeconds: expect.any(Number), batchSize: 1 });
+    expect(events.slice(1).every((event) => event.type === 'delta')).toBe(true);
     expect(engine.status()).toEqual({ waiting: 0, running: 0 });
   });
 

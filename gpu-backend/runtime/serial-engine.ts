@@ -47,8 +47,9 @@ export class SerialEngine implements Engine {
   }
 
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    const admittedAt = performance.now();
     const ticket = this.queue.enqueue(signal);
-    const events = this.run(ticket, request, signal);
+    const events = this.run(ticket, request, signal, admittedAt);
 
     // An early `return()` before the generator's body has started never runs its `finally`, so
     // the wrapper releases the slot too, after the generator has settled.
@@ -72,9 +73,12 @@ export class SerialEngine implements Engine {
     await this.decoder.release();
   }
 
-  private async *run(ticket: AdmissionTicket, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent, void> {
+  /** `admittedAt` is performance.now() at admission, in milliseconds. */
+  private async *run(ticket: AdmissionTicket, request: GenerationRequest, signal: AbortSignal, admittedAt: number): AsyncGenerator<GenerationEvent, void> {
     try {
       await ticket.ready;
+      // One request at a time, one choice after another: every forward pass has one sequence.
+      yield { type: 'started', queueSeconds: (performance.now() - admittedAt) / 1000, batchSize: 1 };
       yield* this.runChoices(request, signal);
     } finally {
       ticket.release();

@@ -44,7 +44,7 @@ export function batchRequests(options: BatchingOptions): MiddlewareHandler<{ Var
   return async function batchingMiddleware(c, next) {
     // A Durable Object coordinator already owns this request's backend call.
     // TODO: batch the coordinator's calls too; coalesced requests on Workers are not batched.
-    if (c.var.backendFetch !== undefined) return next();
+    if (c.get('backendFetch') !== undefined) return next();
 
     const priorityText = c.req.header(PRIORITY_HEADER)?.trim().toLowerCase();
     const priority = priorityText === undefined || priorityText === '' ? PRIORITIES.normal! : PRIORITIES[priorityText];

@@ -9,6 +9,7 @@ import type { BatchLimits } from '../batching/settings.js';
 import type { FlightCoordinator } from '../coalesce/flight-protocol.js';
 import { GatewayConfigError, type Backend } from '../gateway/backend.js';
 import type { Logger } from '../log/logger.js';
+import type { Sha256Hex } from './cache-key.js';
 import type { ResultCacheLayerOptions } from './gateway-layer.js';
 import { CacheApiResponseStore, MemoryResponseStore, TieredResponseStore, type CacheApi, type ResponseStore } from './response-store.js';
 import { MemorySemanticIndex } from './semantic-index.js';
@@ -27,11 +28,14 @@ export interface RuntimeCacheParts {
   batcherFor?: (backend: Backend, limits: BatchLimits) => SubmitToBatcher;
   /** Matcher for the semantic tier; without one, `semantic` mode falls back to exact matching. */
   semanticMatcher?: SemanticMatcher<unknown>;
+  /** Synchronous SHA-256 for the cache keys (node:crypto in Node); Web Crypto's when omitted. */
+  sha256Hex?: Sha256Hex;
 }
 
 /** Returns the layer options for `createGateway({ resultCache })`. */
 export function buildResultCacheLayerOptions(settings: CacheSettings, backends: readonly Backend[], parts: RuntimeCacheParts, logger: Logger): ResultCacheLayerOptions {
   const options: ResultCacheLayerOptions = {};
+  if (parts.sha256Hex !== undefined) options.sha256Hex = parts.sha256Hex;
 
   const batchers = [];
   for (const [name, limits] of Object.entries(settings.batching)) {

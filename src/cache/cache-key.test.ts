@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
 import { canonicalJson } from './canonical-json.js';
-import { computeCacheKeys, isDeterministic } from './cache-key.js';
+import { computeCacheKeys, isDeterministic, webCryptoSha256Hex } from './cache-key.js';
 
 const BASE_CHAT = {
   model: 'stories260K',
@@ -105,6 +107,24 @@ describe('computeCacheKeys', () => {
     const second = await computeCacheKeys({ tenantId: 'acme', endpoint: 'chat.completions', request: { ...BASE_CHAT, max_tokens: 3 }, withScope: true });
     expect(first.scope).toMatch(/^[0-9a-f]{64}$/);
     expect(second.scope).not.toBe(first.scope);
+  });
+});
+
+describe('cache key digests', () => {
+  const nodeSha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+  it.each([['ascii', 'Tell me a story.'], ['non-ASCII', 'Erzähl 🐉 一个故事'], ['lone surrogate', 'broken \ud800 pair']])('node:crypto matches Web Crypto for %s text', async (_name, text) => {
+    expect(nodeSha256Hex(text)).toBe(await webCryptoSha256Hex(text));
+  });
+
+  it('keys match across digest functions', async () => {
+    const input = { tenantId: 'acme', endpoint: 'chat.completions', request: BASE_CHAT as never, withScope: true } as const;
+
+    const webCrypto = await computeCacheKeys(input);
+    const node = await computeCacheKeys({ ...input, sha256Hex: nodeSha256Hex });
+
+    expect(node.exact).toBe(webCrypto.exact);
+    expect(node.scope).toBe(webCrypto.scope);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Result cache keys: SHA-256 (Web Crypto) of the canonical JSON of every request field that can
- * change the output, plus the tenant and the endpoint.
+ * Result cache keys: SHA-256 of the canonical JSON of every request field that can change the
+ * output, plus the tenant and the endpoint.
  */
 
 import type { ChatCompletionRequest, CompletionRequest, GenerationEndpoint } from '../openai/request-types.js';
@@ -30,12 +30,20 @@ const PARAMETER_DEFAULTS: Readonly<Record<string, unknown>> = {
 /** Version of the key layout; bump it when the canonical form changes, so old entries miss. */
 const KEY_VERSION = 1;
 
+/**
+ * Computes SHA-256 of the UTF-8 bytes of `text` as 64 lowercase hex digits. A runtime passes a
+ * synchronous one where it has it (node:crypto), because Node runs Web Crypto digests on its
+ * thread pool and each one then costs a thread hand-off. Every implementation must return the
+ * same digest, since the keys of one cache may come from different runtimes.
+ */
+export type Sha256Hex = (text: string) => string | Promise<string>;
+
 export interface CacheKeys {
   /** Identifies the exact request: tenant, endpoint, model, messages or prompt, parameters. */
   exact: string;
   /**
    * Everything in {@link CacheKeys.exact} except the messages or prompt: a semantic search scope.
-   * Computed only when requested, since each digest costs a Web Crypto call.
+   * Computed only when requested, since each one costs a digest.
    */
   scope: string | undefined;
 }
@@ -46,6 +54,8 @@ export interface CacheKeyInput {
   request: CompletionRequest | ChatCompletionRequest;
   /** Also compute {@link CacheKeys.scope}, for a semantic tier. */
   withScope?: boolean;
+  /** Digest function; Web Crypto's when omitted, the only one that workerd has without nodejs_compat. */
+  sha256Hex?: Sha256Hex;
 }
 
 /**
@@ -58,6 +68,7 @@ export interface CacheKeyInput {
 export async function computeCacheKeys(input: CacheKeyInput): Promise<CacheKeys> {
   const parameters = canonicalParameters(input.request);
   const base = { version: KEY_VERSION, tenant: input.tenantId, endpoint: input.endpoint };
+  const sha256Hex = input.sha256Hex ?? webCryptoSha256Hex;
   if (input.withScope !== true) return { exact: await sha256Hex(canonicalJson({ ...base, parameters })), scope: undefined };
 
   const scopeParameters: Record<string, unknown> = {};
@@ -89,7 +100,8 @@ export function isDeterministic(request: Readonly<Record<string, unknown>>): boo
   return request.temperature === 0 || typeof request.seed === 'number';
 }
 
-async function sha256Hex(text: string): Promise<string> {
+/** The default {@link Sha256Hex}, through Web Crypto (`crypto.subtle`), for every runtime. */
+export async function webCryptoSha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   let hex = '';
   for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');

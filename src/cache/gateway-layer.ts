@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 
 import { batchRequests, type BatchingOptions } from '../batching/batching-middleware.js';
 import type { FlightCoordinator } from '../coalesce/flight-protocol.js';
+import type { Sha256Hex } from './cache-key.js';
 import { InFlightRegistry, type InFlightRegistryOptions } from '../coalesce/in-flight-registry.js';
 import type { Logger } from '../log/logger.js';
 import { resultCache, type ResultCacheVariables } from '../middleware/cache/index.js';
@@ -31,6 +32,8 @@ export interface ResultCacheLayerOptions {
   };
   /** Dynamic batching of backend calls; omit to turn it off. */
   batching?: BatchingOptions;
+  /** Digest of the cache and coalescing keys; Web Crypto's when omitted. */
+  sha256Hex?: Sha256Hex;
 }
 
 type LayerMiddleware = MiddlewareHandler<{ Variables: ResultCacheVariables }>;
@@ -48,6 +51,8 @@ export function createResultCacheLayer(options: ResultCacheLayerOptions, logger:
   const registry = options.coalescing === undefined ? undefined : new InFlightRegistry(options.coalescing);
   const batching = options.batching === undefined || options.batching.batchers.length === 0 ? undefined : batchRequests(options.batching);
 
+  const sha256Option = options.sha256Hex === undefined ? {} : { sha256Hex: options.sha256Hex };
+
   return (endpoint) => {
     const layers: LayerMiddleware[] = [];
     if (options.store !== undefined) {
@@ -59,11 +64,12 @@ export function createResultCacheLayer(options: ResultCacheLayerOptions, logger:
           ...(options.semantic === undefined ? {} : { semantic: options.semantic }),
           ...(options.defaultTtlSeconds === undefined ? {} : { defaultTtlSeconds: options.defaultTtlSeconds }),
           ...(options.maxTtlSeconds === undefined ? {} : { maxTtlSeconds: options.maxTtlSeconds }),
+          ...sha256Option,
         }),
       );
     }
     const coordinatorFor = options.coalescing?.coordinatorFor;
-    if (registry !== undefined) layers.push(coalesceRequests({ endpoint, registry, logger, ...(coordinatorFor === undefined ? {} : { coordinatorFor }) }));
+    if (registry !== undefined) layers.push(coalesceRequests({ endpoint, registry, logger, ...(coordinatorFor === undefined ? {} : { coordinatorFor }), ...sha256Option }));
     if (batching !== undefined) layers.push(batching);
     return compose(layers);
   };

@@ -14,5 +14,5 @@ export interface TenantVariables {
 
 /** Returns the id of the request's tenant, or `anonymous` when no auth middleware ran. */
 export function tenantIdOf(c: Context<{ Variables: TenantVariables }>): string {
-  return c.var.tenant?.id ?? ANONYMOUS_TENANT.id;
+  return c.get('tenant')?.id ?? ANONYMOUS_TENANT.id;
 }

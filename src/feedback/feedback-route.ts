@@ -35,7 +35,7 @@ export function feedbackRoute(options: FeedbackRouteOptions): Hono<{ Variables: 
   app.post('/v1/feedback', async (c) => {
     const { requestId, score } = parseFeedback(await readJson(c.req.raw));
     const served = index.find(requestId);
-    const tenant = c.var.tenant?.id ?? 'anonymous';
+    const tenant = c.get('tenant')?.id ?? 'anonymous';
     if (served === undefined || served.tenant !== tenant) {
       throw new ApiError(`No recent request with id '${requestId}' was found; feedback is accepted for an hour after the response.`, {
         status: 404,

@@ -133,10 +133,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   }
 
   const logFields = (c: Context<GatewayEnv>) => ({
-    requestId: c.var.requestId,
-    model: c.var.openaiRequest?.model,
-    backend: c.var.backendName,
-    tenant: c.var.tenant?.id,
+    requestId: c.get('requestId'),
+    model: c.get('openaiRequest')?.model,
+    backend: c.get('backendName'),
+    tenant: c.get('tenant')?.id,
   });
 
   const app = new Hono<GatewayEnv>();
@@ -147,8 +147,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.use('/v1/*', apiKeyAuth({ mode: authMode, keyStore, ...(tenancy.hashSecret === undefined ? {} : { hashSecret: tenancy.hashSecret }) }));
   app.route('/admin', adminKeyRoutes({ keyStore, usageStore, adminToken: tenancy.adminToken, ...(tenancy.hashSecret === undefined ? {} : { hashSecret: tenancy.hashSecret }), logger }));
 
-  const checkRequest = [
-    requireModelAccess(),
+  // With authentication off no request has a key, so the model allowlist has nothing to check.
+  const checkRequest: MiddlewareHandler[] = [];
+  if (authMode === 'on') checkRequest.push(requireModelAccess());
+  checkRequest.push(
     requestLimits(limits),
     usageLimits({
       store: usageStore,
@@ -157,8 +159,11 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       logger,
       ...(tenancy.onSettled === undefined ? {} : { onSettled: tenancy.onSettled }),
     }),
-  ] as const;
+  );
 
+  // NOTE: under `wrangler dev` (wrangler 4.84) the request after a 413 for an oversized chunked
+  // body on the same connection fails with "Your worker restarted mid-request"; cancelling the
+  // unread body does not prevent it, and the Node entry is unaffected.
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
@@ -170,21 +175,19 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     },
   });
 
-  const forwardGeneration = async <E extends GatewayEnv>(
-    endpoint: GenerationEndpoint,
-    request: CompletionRequest | ChatCompletionRequest,
-    c: Context<E>,
-  ): Promise<Response> => {
+  const forwardGeneration = async (endpoint: GenerationEndpoint, c: Context<GatewayEnv>): Promise<Response> => {
+    const request = c.get('openaiRequest');
+    if (request === undefined) throw new TypeError('createGateway: the generation route ran without validateOpenAI.');
     const routed = await routeRequest({
-      pool: observability?.variantPool(request.model, c.var.variant) ?? pool,
+      pool: observability?.variantPool(request.model, c.get('variant')) ?? pool,
       policy: routing.retry,
       endpoint,
       body: request,
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       firstByteTimeoutMs,
       // Coalesced requests share one backend call, which must outlive the leader's own client.
-      clientSignal: c.var.backendSignal ?? c.req.raw.signal,
-      fetch: c.var.backendFetch ?? fetchBackend,
+      clientSignal: c.get('backendSignal') ?? c.req.raw.signal,
+      fetch: c.get('backendFetch') ?? fetchBackend,
       logger,
     });
     c.set('backendName', routed.backend.name);
@@ -203,14 +206,17 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     options.observability === undefined
       ? undefined
       : installObservability(app, options.observability, { backends, logger, fetch: fetchBackend, firstByteTimeoutMs, circuitBreaker: routing.circuitBreaker });
-  const selectVariant: MiddlewareHandler = observability?.selectVariant ?? (async (_c, next) => next());
+  // selectVariant is undefined when no model is split between variants, so the routes skip it.
+  const selectVariant = observability?.selectVariant;
+  const checkAndCache = (endpoint: GenerationEndpoint): MiddlewareHandler[] => [
+    validateOpenAI({ endpoint }),
+    ...checkRequest,
+    cacheLayer(endpoint),
+    ...(selectVariant === undefined ? [] : [selectVariant]),
+  ];
 
-  app.post('/v1/completions', limitBody, validateOpenAI({ endpoint: 'completions' }), ...checkRequest, cacheLayer('completions'), selectVariant, (c) =>
-    forwardGeneration('completions', c.var.openaiRequest, c),
-  );
-  app.post('/v1/chat/completions', limitBody, validateOpenAI({ endpoint: 'chat.completions' }), ...checkRequest, cacheLayer('chat.completions'), selectVariant, (c) =>
-    forwardGeneration('chat.completions', c.var.openaiRequest, c),
-  );
+  app.post('/v1/completions', limitBody, ...checkAndCache('completions'), (c) => forwardGeneration('completions', c));
+  app.post('/v1/chat/completions', limitBody, ...checkAndCache('chat.completions'), (c) => forwardGeneration('chat.completions', c));
 
   // NOTE: the list comes from configuration without asking the backends, so creation times are
   // unknown and `created` is 0 (the Unix epoch) for every model.
@@ -223,13 +229,13 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   }
   const models = [...modelById.values()];
   app.get('/v1/models', (c) => {
-    const allowed = c.var.apiKey?.models;
+    const allowed = c.get('apiKey')?.models;
     return c.json({ object: 'list', data: allowed === undefined || allowed === null ? models : models.filter((model) => allowed.includes(model.id)) });
   });
 
   app.get('/v1/models/:model', (c) => {
     const id = c.req.param('model');
-    const allowed = c.var.apiKey?.models;
+    const allowed = c.get('apiKey')?.models;
     const model = modelById.get(id);
     if (model === undefined || (allowed !== undefined && allowed !== null && !allowed.includes(id))) throw modelNotFound(id);
     return c.json(model);

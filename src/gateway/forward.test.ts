@@ -76,6 +76,15 @@ describe('forwardToBackend', () => {
     expect(reply.headers).toEqual({ 'content-type': 'text/event-stream' });
   });
 
+  it('passes on the scheduling headers for metrics', async () => {
+    const headers = { 'content-type': 'application/json', 'slimgate-queue-time-ms': '12.500', 'slimgate-batch-size': '3', 'x-internal': 'dropped' };
+    const { fetch } = recordingFetch(() => new Response('{}', { headers }));
+
+    const reply = await forwardToBackend(request({ fetch }));
+
+    expect(reply.headers).toEqual({ 'content-type': 'application/json', 'slimgate-queue-time-ms': '12.500', 'slimgate-batch-size': '3' });
+  });
+
   it('applies the response transform', async () => {
     const backend = { ...LOCAL, responseTransform: 'override-model' as const };
     const { fetch } = recordingFetch(() => Response.json({ id: 'cmpl-1', model: '/models/x.onnx' }));

@@ -2,6 +2,7 @@
  * Forwarding of a validated generation request to its backend.
  */
 
+import { BATCH_SIZE_HEADER, QUEUE_TIME_HEADER } from '../middleware/metrics/index.js';
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { endpointPath, type Backend } from './backend.js';
 import {
@@ -37,8 +38,12 @@ export interface ForwardedResponse {
   body: ReadableStream<Uint8Array> | string | null;
 }
 
-/** Response headers copied from the backend; hop-by-hop and encoding headers are not. */
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'openai-processing-ms'];
+/**
+ * Response headers copied from the backend; hop-by-hop and encoding headers are not. The queue
+ * time and batch size headers reach the client too, because the metrics middleware reads them
+ * from the gateway's own response.
+ */
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'openai-processing-ms', QUEUE_TIME_HEADER, BATCH_SIZE_HEADER];
 
 /**
  * Sends the request to the backend and returns its successful reply, or throws an ApiError

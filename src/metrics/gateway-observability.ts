@@ -66,8 +66,11 @@ export interface ObservedVariables {
 export interface InstalledObservability {
   costModel: CostModel;
   router: VariantRouter;
-  /** Route middleware that sets `c.var.variant`; place it after validateOpenAI. */
-  selectVariant: MiddlewareHandler;
+  /**
+   * Route middleware that sets `c.var.variant`; place it after validateOpenAI. Undefined when no
+   * model has two or more variants, because the labels then report the only variant anyway.
+   */
+  selectVariant: MiddlewareHandler | undefined;
   /**
    * Returns the pool of backends that serve the chosen variant, with circuit breakers of its own.
    * Returns undefined when the model is not split between variants.
@@ -140,18 +143,18 @@ export function installObservability<E extends Env>(app: Hono<E>, options: Obser
 
   const variantOfBackend = new Map(backends.map((backend) => [backend.name, backend.variant ?? DEFAULT_VARIANT]));
   const labels = (c: Context<{ Variables: ObservedVariables }>): RequestLabels => {
-    const requested = c.var.openaiRequest?.model;
+    const requested = c.get('openaiRequest')?.model;
     const model = requested !== undefined && variantsByModel.has(requested) ? requested : 'unknown';
-    const backend = c.var.backendName;
-    const variant = c.var.variant ?? (backend === undefined ? undefined : variantOfBackend.get(backend)) ?? variantsByModel.get(model)?.[0] ?? DEFAULT_VARIANT;
+    const backend = c.get('backendName');
+    const variant = c.get('variant') ?? (backend === undefined ? undefined : variantOfBackend.get(backend)) ?? variantsByModel.get(model)?.[0] ?? DEFAULT_VARIANT;
     return {
-      tenant: c.var.tenant?.id ?? 'anonymous',
+      tenant: c.get('tenant')?.id ?? 'anonymous',
       model,
       variant,
       referenceVariant: router.reference(model) ?? variant,
-      backend: backend ?? (isCacheHit(c.var.cacheStatus) ? 'cache' : 'none'),
-      cacheStatus: (c.var.cacheStatus ?? 'unknown') satisfies CacheStatus,
-      batchSize: c.var.batchSize ?? null,
+      backend: backend ?? (isCacheHit(c.get('cacheStatus')) ? 'cache' : 'none'),
+      cacheStatus: (c.get('cacheStatus') ?? 'unknown') satisfies CacheStatus,
+      batchSize: c.get('batchSize') ?? null,
     };
   };
 
@@ -162,11 +165,11 @@ export function installObservability<E extends Env>(app: Hono<E>, options: Obser
     labels,
     onMeasured: ({ record, text, complete }, c) => {
       if (record.model === 'unknown' || record.status >= 400) return;
-      index.remember(c.var.requestId, { tenant: record.tenant, model: record.model, variant: record.variant });
+      index.remember(c.get('requestId'), { tenant: record.tenant, model: record.model, variant: record.variant });
       if (isCacheHit(record.cacheStatus)) return;
 
       router.observeLatency(record.model, record.variant, record.durationSeconds);
-      const body = c.var.openaiRequest;
+      const body = c.get('openaiRequest');
       const endpoint = GENERATION_ROUTES[record.route];
       if (body === undefined || endpoint === undefined) return;
       const task = replay.maybeReplay({ model: record.model, variant: record.variant, endpoint, body, servedText: text, complete });
@@ -182,7 +185,7 @@ export function installObservability<E extends Env>(app: Hono<E>, options: Obser
   return {
     costModel,
     router,
-    selectVariant: variantSelect({ router }) as unknown as MiddlewareHandler,
+    selectVariant: pools.size === 0 ? undefined : (variantSelect({ router }) as unknown as MiddlewareHandler),
     variantPool: (model, variant) => (variant === undefined ? undefined : pools.get(`${model}\u0000${variant}`)),
     whenReplaysIdle: () => queue.whenIdle(),
   };

@@ -13,6 +13,16 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['deploy', 'm'])).toMatchObject({ objective: 'p95-decode-latency', constraints: { maxPerplexityIncreasePercent: 2 } });
   });
 
+  it('parses from-metrics with its defaults', () => {
+    expect(parseCliArguments(['deploy', 'm', '--recipe', 'from-metrics', '--metrics', 'export.json'])).toMatchObject({
+      recipe: 'from-metrics',
+      metrics: { file: 'export.json', latencyObjectiveSeconds: 5, qualityFloor: 0.8, minRequests: 100 },
+    });
+    expect(parseCliArguments(['compress', 'm', '--recipe', 'from-metrics', '--metrics', 'e.json', '--metrics-model', 'story', '--latency-objective', '1.5'])).toMatchObject({
+      metrics: { file: 'e.json', model: 'story', latencyObjectiveSeconds: 1.5 },
+    });
+  });
+
   it('rejects invalid input with a usage error', () => {
     expect(() => parseCliArguments(['shrink', 'm'])).toThrow(UsageError);
     expect(() => parseCliArguments(['compress'])).toThrow(/needs a model folder/);

@@ -73,8 +73,8 @@ export interface ModelAccessVariables extends TenancyVariables {
  */
 export function requireModelAccess(): MiddlewareHandler<{ Variables: ModelAccessVariables }> {
   return async function requireModelAccessMiddleware(c, next) {
-    const key = c.var.apiKey;
-    const model = c.var.openaiRequest?.model;
+    const key = c.get('apiKey');
+    const model = c.get('openaiRequest')?.model;
     if (key !== undefined && key.models !== null && (model === undefined || !key.models.includes(model))) {
       throw modelNotAllowed(String(model), key.id);
     }

@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import { allowsSharing, parseCacheDirective } from '../../cache/cache-directive.js';
-import { computeCacheKeys, isDeterministic } from '../../cache/cache-key.js';
+import { computeCacheKeys, isDeterministic, type Sha256Hex } from '../../cache/cache-key.js';
 import { usageOf, type CompletionObject } from '../../cache/completion-types.js';
 import { conversationText } from '../../cache/conversation-text.js';
 import { replayEventStream } from '../../cache/replay-stream.js';
@@ -17,6 +17,7 @@ import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables, CacheStatus } from '../../cache/variables.js';
 import type { Logger } from '../../log/logger.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
+import { replaceBody } from '../replace-body.js';
 
 export const CACHE_STATUS_HEADER = 'x-slimgate-cache-status';
 export const CACHE_SIMILARITY_HEADER = 'x-slimgate-cache-similarity';
@@ -45,6 +46,8 @@ export interface ResultCacheOptions<E extends GenerationEndpoint> {
   maxTtlSeconds?: number;
   /** Non-streaming bodies over this size are not stored, in bytes. Default 4 MiB. */
   maxCapturedBytes?: number;
+  /** Digest of the cache keys; Web Crypto's when omitted. */
+  sha256Hex?: Sha256Hex;
 }
 
 type CacheContext = Context<{ Variables: ResultCacheVariables }>;
@@ -64,13 +67,14 @@ type CacheContext = Context<{ Variables: ResultCacheVariables }>;
 export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOptions<E>): MiddlewareHandler<{ Variables: ResultCacheVariables }> {
   const settings = validateOptions(options);
   const { endpoint, store, semantic, logger } = settings;
+  const sha256Option = settings.sha256Hex === undefined ? {} : { sha256Hex: settings.sha256Hex };
 
   return async function resultCacheMiddleware(c, next) {
-    const request = c.var.openaiRequest;
+    const request = c.get('openaiRequest');
     if (request === undefined) throw new Error('resultCache: c.var.openaiRequest is not set; mount validateOpenAI before it.');
 
     const directive = parseCacheDirective((name) => c.req.header(name), settings);
-    const keys = await computeCacheKeys({ tenantId: tenantIdOf(c), endpoint, request, withScope: semantic !== undefined });
+    const keys = await computeCacheKeys({ tenantId: tenantIdOf(c), endpoint, request, withScope: semantic !== undefined, ...sha256Option });
     const sharable = allowsSharing(directive, isDeterministic(request));
     c.set('cacheDirective', directive);
     c.set('cacheKeys', keys);
@@ -102,7 +106,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
     const response = c.res;
     if (!writeAllowed || response.status !== 200 || response.body === null) return;
     // A request that joined another in-flight request gets the same bytes, which that one stores.
-    if (c.var.coalescedRole === 'joined') return;
+    if (c.get('coalescedRole') === 'joined') return;
 
     // NOTE: a stream requested without stream_options.include_usage carries no usage, so its
     // stored response, and every hit served from it, reports no usage or saved tokens.
@@ -122,7 +126,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
       },
       onSkip: (reason) => logger.debug({ requestId: requestIdOf(c), reason }, 'response not cached'),
     });
-    c.res = new Response(response.body.pipeThrough(capture), response);
+    replaceBody(c, response.body.pipeThrough(capture));
   };
 
   function respondFromCache(c: CacheContext, stored: StoredResponse, status: CacheStatus, similarity: number | undefined): Response {
@@ -139,7 +143,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
       c.header(CACHE_SIMILARITY_HEADER, similarity.toFixed(4));
     }
 
-    const request = c.var.openaiRequest!;
+    const request = c.get('openaiRequest')!;
     if (request.stream !== true) return c.body(stored.body, 200, { 'content-type': 'application/json' });
 
     const includeUsage = request.stream_options?.include_usage === true;

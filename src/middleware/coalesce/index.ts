@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from 'hono';
 
 import { allowsSharing, parseCacheDirective } from '../../cache/cache-directive.js';
-import { computeCacheKeys, isDeterministic } from '../../cache/cache-key.js';
+import { computeCacheKeys, isDeterministic, type Sha256Hex } from '../../cache/cache-key.js';
 import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables } from '../../cache/variables.js';
 import { FlightUnsharedError, type FlightHead } from '../../coalesce/flight.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../../log/logger.js';
 import { ApiError } from '../../openai/errors.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
 import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_MAX_CACHE_TTL_SECONDS } from '../cache/index.js';
+import { replaceBody } from '../replace-body.js';
 
 export const COALESCED_HEADER = 'x-slimgate-coalesced';
 
@@ -36,6 +37,8 @@ export interface CoalesceOptions<E extends GenerationEndpoint> {
    */
   coordinatorFor?: (key: string) => FlightCoordinator;
   logger: Logger;
+  /** Digest of the keys when no result cache computed them first; Web Crypto's when omitted. */
+  sha256Hex?: Sha256Hex;
 }
 
 /** Response headers that are copied to joiners; per-request ones such as x-request-id are not. */
@@ -58,15 +61,16 @@ const SHARED_HEADERS = ['content-type', 'cache-control', 'openai-processing-ms']
  */
 export function coalesceRequests<E extends GenerationEndpoint>(options: CoalesceOptions<E>): MiddlewareHandler<{ Variables: CoalesceVariables }> {
   const { endpoint, registry, logger } = validateOptions(options);
+  const sha256Option = options.sha256Hex === undefined ? {} : { sha256Hex: options.sha256Hex };
 
   return async function coalesceMiddleware(c, next) {
-    const request = c.var.openaiRequest;
+    const request = c.get('openaiRequest');
     if (request === undefined) throw new Error('coalesceRequests: c.var.openaiRequest is not set; mount validateOpenAI before it.');
 
-    const directive = c.var.cacheDirective ?? parseCacheDirective((name) => c.req.header(name), { defaultTtlSeconds: DEFAULT_CACHE_TTL_SECONDS, maxTtlSeconds: DEFAULT_MAX_CACHE_TTL_SECONDS });
-    if (!(c.var.cacheSharable ?? allowsSharing(directive, isDeterministic(request)))) return next();
+    const directive = c.get('cacheDirective') ?? parseCacheDirective((name) => c.req.header(name), { defaultTtlSeconds: DEFAULT_CACHE_TTL_SECONDS, maxTtlSeconds: DEFAULT_MAX_CACHE_TTL_SECONDS });
+    if (!(c.get('cacheSharable') ?? allowsSharing(directive, isDeterministic(request)))) return next();
 
-    const keys = c.var.cacheKeys ?? (await computeCacheKeys({ tenantId: tenantIdOf(c), endpoint, request }));
+    const keys = c.get('cacheKeys') ?? (await computeCacheKeys({ tenantId: tenantIdOf(c), endpoint, request, ...sha256Option }));
     const key = `${keys.exact}:${request.stream === true ? 'stream' : 'json'}:${request.stream_options?.include_usage === true ? 'usage' : ''}`;
     if (options.coordinatorFor !== undefined) {
       c.set('backendFetch', fetchThroughCoordinator(options.coordinatorFor(key), key));
@@ -114,7 +118,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
     // The leader's own response stream keeps a Node request alive until the body is read. On
     // Workers, flights run in a Durable Object coordinator (options.coordinatorFor) instead.
     void claim.flight.start({ status: response.status, headers }, response.body);
-    c.res = new Response(participant.body(), response);
+    replaceBody(c, participant.body());
   };
 }
 

@@ -39,7 +39,7 @@ export function requestLimits(options: RequestLimitsOptions): MiddlewareHandler<
   const { maxMessages, maxTokens, maxPromptCharacters } = options;
 
   return async function requestLimitsMiddleware(c, next) {
-    const request = c.var.openaiRequest;
+    const request = c.get('openaiRequest');
     if (request === undefined) throw new TypeError('requestLimits: apply validateOpenAI before this middleware.');
 
     // NOTE: the generated schema validator accepts non-object entries in `messages` (such as

@@ -12,6 +12,7 @@ import { observeBody, type BodyKind, type BodyObservation } from '../../metrics/
 import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { CacheStatus, RequestRecord } from '../../metrics/request-record.js';
 import { waitUntil } from '../../metrics/wait-until.js';
+import { replaceBody } from '../replace-body.js';
 
 /** Response header where a backend may report its queue time, in milliseconds. */
 export const QUEUE_TIME_HEADER = 'slimgate-queue-time-ms';
@@ -78,7 +79,7 @@ export function metrics<E extends Env = Env>(options: MetricsOptions<E>): Middle
       resolveEnded({ firstChunkAt: null, endedAt: clock(), usage: null, contentEvents: 0, complete: true, text: '' });
     } else {
       const observed = observeBody(response.body, bodyKind(response.headers.get('content-type')), clock, resolveEnded);
-      c.res = new Response(observed, response);
+      replaceBody(c, observed);
     }
 
     const streamed = bodyKind(response.headers.get('content-type')) === 'event-stream';

@@ -12,6 +12,7 @@ import type { UsageStore } from '../../tenancy/usage-store.js';
 import type { TenancyVariables } from '../../tenancy/variables.js';
 import { BILLED_TOKENS_HEADER } from '../cache/index.js';
 import type { GenerationRequest } from '../limits/request-measures.js';
+import { replaceBody } from '../replace-body.js';
 import { limitExceeded } from './errors.js';
 
 /** The settled usage and cost of one request, reported through `onSettled`. */
@@ -68,9 +69,9 @@ export function usageLimits(options: UsageLimitsOptions): MiddlewareHandler<{ Va
   const now = options.now ?? Date.now;
 
   return async function usageLimitsMiddleware(c, next) {
-    const request = c.var.openaiRequest;
+    const request = c.get('openaiRequest');
     if (request === undefined) throw new TypeError('usageLimits: apply validateOpenAI before this middleware.');
-    const key = c.var.apiKey;
+    const key = c.get('apiKey');
 
     const estimate = estimateUsage(request, defaultCompletionTokens);
     const estimatedCost = costOf(prices, request.model, estimate);
@@ -102,9 +103,9 @@ export function usageLimits(options: UsageLimitsOptions): MiddlewareHandler<{ Va
               nowMs: now(),
             });
       if (usage === undefined && outcome !== 'error') {
-        logger.debug({ requestId: c.var.requestId, keyId: key?.id, outcome }, 'no usage in the response; charged the estimate');
+        logger.debug({ requestId: c.get('requestId'), keyId: key?.id, outcome }, 'no usage in the response; charged the estimate');
       }
-      onSettled?.({ tenantId: c.var.tenant.id, keyId: key?.id, model: request.model, usage: charged, costUsd, estimated: usage === undefined && outcome !== 'error', keySpentUsd });
+      onSettled?.({ tenantId: c.get('tenant').id, keyId: key?.id, model: request.model, usage: charged, costUsd, estimated: usage === undefined && outcome !== 'error', keySpentUsd });
     };
 
     await next();
@@ -126,5 +127,5 @@ async function settleAfterBody(
   }
 
   const format = request.stream === true ? 'event-stream' : 'json';
-  c.res = new Response(tapUsage(response.body, format, settleWith), response);
+  replaceBody(c, tapUsage(response.body, format, settleWith));
 }

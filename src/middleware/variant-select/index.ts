@@ -30,7 +30,7 @@ export function variantSelect(options: VariantSelectOptions): MiddlewareHandler<
   if (typeof router?.choose !== 'function') throw new TypeError('variantSelect: options.router must be a VariantRouter.');
 
   return async function variantSelectMiddleware(c, next) {
-    const model = c.var.openaiRequest?.model;
+    const model = c.get('openaiRequest')?.model;
     const choice = model === undefined ? undefined : router.choose(model);
     if (choice !== undefined) c.set('variant', choice.variant);
     await next();
