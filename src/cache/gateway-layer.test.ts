@@ -104,7 +104,7 @@ describe('result cache in the gateway', () => {
   });
 
   it('replays completions chunks', async () => {
-    const body = { model: 'mock-model', prompt: uniqueContent('legacy'), max_tokens: 2, temperature: 0, stream: true };
+    const body = { model: 'mock-model', prompt: uniqueContent('legacy'), max_tokens: 2, temperature: 0, stream: true, stream_options: { include_usage: true } };
     await (await post('/v1/completions', body)).text();
 
     const response = await post('/v1/completions', body);
@@ -114,7 +114,17 @@ describe('result cache in the gateway', () => {
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((data) => JSON.parse(data) as { choices: { text: string }[] });
     for (const chunk of chunks) expect(validateCreateCompletionStreamResponse(chunk), JSON.stringify(chunk)).toBe(true);
-    expect(chunks.map((chunk) => chunk.choices[0]?.text).join('')).toBe('Once upon');
+    expect(chunks.map((chunk) => chunk.choices[0]?.text ?? '').join('')).toBe('Once upon');
+  });
+
+  it('does not store a stream without usage', async () => {
+    const body = { model: 'mock-model', prompt: uniqueContent('no-usage'), max_tokens: 2, temperature: 0, stream: true };
+    await (await post('/v1/completions', body)).text();
+
+    const second = await post('/v1/completions', { ...body, stream: false });
+    await second.text();
+
+    expect(second.headers.get('x-slimgate-cache-status')).toBe('miss');
   });
 
   it('does not store a cancelled stream', async () => {
