@@ -38,7 +38,8 @@ export async function resolveActiveModel(dir: string): Promise<ActiveModel> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${deploymentPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    // No `cause`, because pino's error serializer (pino-std-serializers 7) appends the cause's message, which this one already ends with.
+    throw new Error(`${deploymentPath} is not valid JSON: ${(error as Error).message}`);
   }
   const active = (parsed as { active?: unknown } | null)?.active;
   if (typeof active !== 'string' || active === '') throw new Error(`${deploymentPath}: "active" must be a non-empty path relative to the model folder`);

@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { resolveActiveModel } from '../../runtime/model-deployment.js';
 import { syntheticMeasurement } from '../search/testing-measurement.js';
-import { promote, readDeployment, rollback } from './deployment.js';
+import { DeploymentError, promote, readDeployment, rollback } from './deployment.js';
 import { enforceQualityGate, QualityGateError } from './quality-gate.js';
 
 let dir: string;
@@ -74,6 +75,30 @@ describe('rollback', () => {
 
   it('fails when nothing was deployed', () => {
     expect(() => rollback(dir)).toThrow(/nothing has been deployed/);
+  });
+});
+
+describe('invalid deployment.json', () => {
+  // pino's error serializer appends the message of `cause`, so a wrapped parse error must not repeat it.
+  const parseMessage = 'is not valid JSON: Unexpected end of JSON input';
+
+  it('is logged once by readDeployment', () => {
+    writeFileSync(path.join(dir, 'deployment.json'), '');
+    let thrown: unknown;
+    try {
+      readDeployment(dir);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DeploymentError);
+    expect(pino.stdSerializers.err(thrown as Error).message).toBe(`${path.join(dir, 'deployment.json')} ${parseMessage}`);
+  });
+
+  it('is logged once by resolveActiveModel', async () => {
+    writeFileSync(path.join(dir, 'deployment.json'), '');
+    const thrown: unknown = await resolveActiveModel(dir).catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(Error);
+    expect(pino.stdSerializers.err(thrown as Error).message).toBe(`${path.join(dir, 'deployment.json')} ${parseMessage}`);
   });
 });
 

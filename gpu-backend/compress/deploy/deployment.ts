@@ -22,17 +22,26 @@ export interface Deployment {
   promotedAt: string;
 }
 
+/** Invalid `deployment.json`, or a promotion or rollback that the model folder does not allow. */
+export class DeploymentError extends Error {
+  override name = 'DeploymentError';
+}
+
 /** Reads `deployment.json`; null when the folder has none (the backend then serves `onnx/model.onnx`). */
 export function readDeployment(modelDir: string): Deployment | null {
   const file = path.join(modelDir, DEPLOYMENT_FILE);
   if (!existsSync(file)) return null;
+
+  // Read errors (permissions, a folder in place of the file) are not parse errors, so they pass through.
+  const text = readFileSync(file, 'utf8');
   let parsed: Partial<Deployment>;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Deployment>;
+    parsed = JSON.parse(text) as Partial<Deployment>;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    // No `cause`, because pino's error serializer (pino-std-serializers 7) appends the cause's message, which this one already ends with.
+    throw new DeploymentError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed.active !== 'string' || parsed.active === '') throw new Error(`${file}: "active" must be a non-empty path`);
+  if (typeof parsed.active !== 'string' || parsed.active === '') throw new DeploymentError(`${file}: "active" must be a non-empty path`);
   return {
     active: parsed.active,
     previous: typeof parsed.previous === 'string' ? parsed.previous : null,
@@ -45,8 +54,8 @@ export function readDeployment(modelDir: string): Deployment | null {
 function requireInside(modelDir: string, file: string): void {
   const resolved = path.resolve(modelDir, file);
   const relative = path.relative(path.resolve(modelDir), resolved);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new Error(`${file} is outside the model folder ${modelDir}`);
-  if (!existsSync(resolved)) throw new Error(`cannot promote ${file}: ${resolved} not found`);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new DeploymentError(`${file} is outside the model folder ${modelDir}`);
+  if (!existsSync(resolved)) throw new DeploymentError(`cannot promote ${file}: ${resolved} not found`);
 }
 
 /**
@@ -73,8 +82,8 @@ export function promote(modelDir: string, file: string, recipe: string, now: Dat
 /** Swaps `active` and `previous` back; throws when there is nothing to roll back to. */
 export function rollback(modelDir: string, now: Date = new Date()): Deployment {
   const current = readDeployment(modelDir);
-  if (!current) throw new Error(`${path.join(modelDir, DEPLOYMENT_FILE)} not found: nothing has been deployed, so there is nothing to roll back`);
-  if (!current.previous) throw new Error(`${path.join(modelDir, DEPLOYMENT_FILE)} records no previous variant to roll back to`);
+  if (!current) throw new DeploymentError(`${path.join(modelDir, DEPLOYMENT_FILE)} not found: nothing has been deployed, so there is nothing to roll back`);
+  if (!current.previous) throw new DeploymentError(`${path.join(modelDir, DEPLOYMENT_FILE)} records no previous variant to roll back to`);
   requireInside(modelDir, current.previous);
 
   const deployment: Deployment = {

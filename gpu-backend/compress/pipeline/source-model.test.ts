@@ -41,6 +41,13 @@ describe('readSourceModel', () => {
     await expect(readSourceModel(dir)).rejects.toThrow(/re-import or re-download/);
   });
 
+  it('rejects an empty model.onnx as corrupt', async () => {
+    const dir = await copyOfGood('empty');
+    await truncate(path.join(dir, 'onnx', 'model.onnx'), 0);
+    await expect(readSourceModel(dir)).rejects.toThrow(CorruptModelError);
+    await expect(readSourceModel(dir)).rejects.toThrow(/model\.onnx is not a readable ONNX model \(the file is empty\); re-import or re-download it$/);
+  });
+
   it('rejects a non-Llama folder as unsupported', async () => {
     const dir = await copyOfGood('bert');
     const configPath = path.join(dir, 'config.json');

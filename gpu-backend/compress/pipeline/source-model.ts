@@ -3,7 +3,7 @@
  * before anything is written, and returns its parsed ONNX graph and sha256.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import * as ort from 'onnxruntime-node';
@@ -50,6 +50,9 @@ export async function readSourceModel(modelDir: string): Promise<SourceModel> {
 
   const onnxPath = path.join(dir, SOURCE_ONNX_FILE);
   if (!existsSync(onnxPath)) throw new UnsupportedModelError(`${onnxPath} not found: import the model first (npm run import-model)`);
+
+  // An empty file parses as an empty protobuf message, which would be reported as a graph without inputs.
+  if (statSync(onnxPath).size === 0) throw new CorruptModelError(`${onnxPath} is not a readable ONNX model (the file is empty); re-import or re-download it`);
 
   let model: OnnxModel;
   try {
