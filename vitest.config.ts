@@ -2,8 +2,8 @@
  * Two Vitest projects under one `npx vitest run`:
  * - `node`: every `*.test.ts` outside test/workerd, in Node with the default pool.
  * - `workerd`: test/workerd, inside workerd through @cloudflare/vitest-pool-workers, with the
- *   gateway Worker (edge/worker.ts) as `main` and its backends pointed at a loopback test double
- *   that test/workerd/global-setup.ts starts in Node.
+ *   gateway Worker (edge/worker.ts) as `main`, RESULT_CACHE=semantic, and its backends pointed at
+ *   a loopback test double that test/workerd/global-setup.ts starts in Node.
  */
 
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
@@ -30,7 +30,9 @@ export default defineConfig({
             main: './edge/worker.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { BACKENDS: inject('workerdTestBackends'), FIRST_BYTE_TIMEOUT_MS: '5000', LOG_LEVEL: 'error' },
+              // RESULT_CACHE=semantic puts the semantic tier, built from the tables that `npm test`
+              // bundles first (scripts/build-edge-data.ts), in front of every workerd test.
+              bindings: { BACKENDS: inject('workerdTestBackends'), FIRST_BYTE_TIMEOUT_MS: '5000', LOG_LEVEL: 'error', RESULT_CACHE: 'semantic' },
             },
           })),
         ],

@@ -8,7 +8,9 @@
 
 import { env } from 'cloudflare:workers';
 
+import edgeDataBase64 from '../.cache/edge-data/semantic-data.js';
 import { buildResultCacheLayerOptions } from '../src/cache/build-layer-options.js';
+import { edgeSemanticMatcher } from '../src/cache/edge-semantic-matcher.js';
 import { submitToBatcherObject } from '../src/batching/batcher-protocol.js';
 import { createGateway } from '../src/gateway/create-gateway.js';
 import { readGatewaySettings } from '../src/gateway/settings.js';
@@ -28,12 +30,13 @@ export { MetricsObject } from './metrics-object.js';
 const settings = readGatewaySettings(env satisfies GatewayBindings);
 const logger = createJsonLogger({ level: settings.logLevel, bindings: { service: 'gateway' } });
 const observability = readObservabilitySettings(env);
+if (settings.cache.mode === 'semantic' && edgeDataBase64 === '') {
+  logger.warn({ resultCache: 'semantic' }, 'the Worker was built without semantic cache data (see scripts/build-edge-data.ts); serving the exact cache only');
+}
 const app = createGateway({
   ...settings,
   logger,
   tenancy: { ...settings.tenancy, keyStore: new DurableObjectKeyStore(env.TENANTS), usageStore: new DurableObjectUsageStore(env.RATE_LIMITERS) },
-  // TODO: bundle the GloVe and trigram IDF tables so the Worker gets the semantic tier; until
-  // then RESULT_CACHE=semantic logs a warning and matches exact requests only.
   resultCache: buildResultCacheLayerOptions(
     settings.cache,
     settings.backends,
@@ -42,6 +45,8 @@ const app = createGateway({
       coalescingCoordinatorFor: (key) => env.COALESCERS.get(env.COALESCERS.idFromName(key)),
       // Stubs are made per request: workerd forbids creating them while the module loads.
       batcherFor: (backend, limits) => (request) => submitToBatcherObject(env.BATCHERS.get(env.BATCHERS.idFromName(backend.name)), backend, limits)(request),
+      // The tables come bundled (scripts/build-edge-data.ts) and are decoded on first use, once per isolate.
+      ...(settings.cache.mode === 'semantic' && edgeDataBase64 !== '' ? { semanticMatcher: edgeSemanticMatcher(edgeDataBase64, settings.cache.semanticThreshold) } : {}),
     },
     logger,
   ),

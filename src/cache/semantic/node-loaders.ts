@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { COMBINED_MODEL } from './combined-model.generated.js';
 import type { CombinedScorer } from './combined-scorer.js';
 import { createCombinedScorer } from './create-scorer.js';
+import type { EdgeData } from './edge-data.js';
 import type { GloveSifTables } from './glove-sif-embedder.js';
 import { parseStsb, referenceSentences, type StsbParseResult } from './stsb.js';
+import { learnTrigramIdf } from './trigram-tfidf-embedder.js';
 
 /** Layout of the shared data folder that sits next to the repository root. */
 export const SHARED_PATHS = {
@@ -112,4 +114,15 @@ export async function loadCombinedScorer(
   const train = await loadStsb('train', directory);
   const referenceCorpus = referenceSentences(train.pairs);
   return createCombinedScorer(gloveTables, referenceCorpus, COMBINED_MODEL, options);
+}
+
+/**
+ * Loads the tables that the Worker bundles (see edge-data.ts): the GloVe tables and the trigram
+ * IDF learned from the STS Benchmark train sentences, as {@link loadCombinedScorer} uses them.
+ */
+export async function loadEdgeData(directory = sharedDirectory()): Promise<EdgeData> {
+  const gloveTables = await loadGloveSifTables(directory);
+  const train = await loadStsb('train', directory);
+  const trigramIdf = learnTrigramIdf(referenceSentences(train.pairs), COMBINED_MODEL.trigramDimension);
+  return { gloveTables, trigramIdf };
 }
