@@ -75,8 +75,8 @@ export class MetricsObject extends DurableObject {
  * The {@link MetricsStore} of the Worker, calling the `global` instance of {@link MetricsObject}.
  *
  * TODO: one instance receives a call per request of every isolate, which caps throughput at what a
- * single Durable Object handles (about a thousand calls per second); shard by time or use
- * Analytics Engine beyond that.
+ * single Durable Object handles (an estimated thousand calls per second). Beyond that, shard by
+ * time or use Analytics Engine.
  *
  * @example
  * const store = new DurableObjectMetricsStore(env.METRICS);

@@ -1,5 +1,5 @@
 /**
- * Workers key store: one Durable Object instance (named `keys`) holds every API key record in
+ * Workers key store: one Durable Object instance (named `keys`) stores every API key record in
  * its transactional storage, so creation, lookup and revocation are strongly consistent across
  * all Worker instances.
  */
@@ -14,7 +14,7 @@ const HASH_PREFIX = 'hash:';
 
 /** The Durable Object that stores API key records; reached through {@link DurableObjectKeyStore}. */
 export class TenantObject extends DurableObject {
-  /** Inserts a record; returns false when the store already holds its maximum of keys. */
+  /** Inserts a record. Returns false when the store has already reached its maximum of keys. */
   async insert(record: ApiKeyRecord, maxKeys: number): Promise<boolean> {
     const count = (await this.ctx.storage.get<number>('count')) ?? 0;
     if (count >= maxKeys) return false;

@@ -2,7 +2,7 @@
  * Reliability benchmark of the Node gateway: 10,000 completion requests from 64 concurrent clients
  * on loopback (a quarter streamed, max_tokens 8 to 16, temperature 0). Three stories260K backend
  * processes serve them: one sits behind a proxy that delays each request, and one is killed with
- * SIGKILL after 30 % of the requests. Prints how many answers were correct, clean errors, wrong
+ * SIGKILL after 30 % of the requests. Prints how many responses were correct, clean errors, wrong
  * or unclean, latency percentiles, and the gateway's resident memory.
  *
  * Usage: npx tsx bench/reliability/run.ts [--json out.json] [--requests 10000] [--concurrency 64]

@@ -1,10 +1,10 @@
 /**
  * The default model: karpathy's `stories260K` (tinyllamas), imported into the model cache.
  *
- * `ensureDefaultModel` returns the imported folder, reusing a cached import whose recorded
- * checksums still match; otherwise it imports from `../shared/models/stories260K` (beside the
- * repository) when present, else downloads the two files from the Hugging Face Hub
- * (`$HF_ENDPOINT`, default https://huggingface.co) with SHA-256 verification.
+ * `ensureDefaultModel` returns the imported folder and reuses a cached import whose recorded
+ * checksums still match. Otherwise it imports from `../shared/models/stories260K` (beside the
+ * repository) when that folder exists, or else downloads the two files from the Hugging Face Hub
+ * (`$HF_ENDPOINT`, default https://huggingface.co) and verifies their SHA-256.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ export const STORIES260K = {
   tokenizer: { path: 'stories260K/tok512.bin', sha256: '037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312' },
 } as const;
 
-/** The repository root: the nearest folder above this module whose package.json is slimgate's. */
+/** Returns the repository root: the nearest folder above this module whose package.json is slimgate's. */
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
   let dir = start;
   for (;;) {
@@ -70,7 +70,7 @@ function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** True when `dir` holds a complete import of the default model whose checksums all match. */
+/** Returns true when `dir` contains a complete import of the default model whose checksums all match. */
 export function isValidDefaultImport(dir: string): boolean {
   const provenancePath = join(dir, PROVENANCE_FILE);
   if (!existsSync(provenancePath)) return false;

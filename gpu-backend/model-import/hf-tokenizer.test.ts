@@ -126,7 +126,7 @@ describe('tokenizer.bin reader', () => {
 
   it('rejects truncated files and vocabulary-size mismatches', () => {
     expect(() => parseLlama2cTokenizer(bytes.subarray(0, bytes.length - 3), 'cut')).toThrow(TokenizerFormatError);
-    expect(() => parseLlama2cTokenizer(bytes, 'tok512', 600)).toThrow(/holds 512 tokens, the model's vocabulary has 600/);
+    expect(() => parseLlama2cTokenizer(bytes, 'tok512', 600)).toThrow(/contains 512 tokens, but the model's vocabulary has 600/);
     expect(() => parseLlama2cTokenizer(bytes, 'tok512', 100)).toThrow(/trailing bytes/);
   });
 });

@@ -151,7 +151,7 @@ describe('importLlama2c', () => {
     // A tokenizer for another vocabulary is caught too.
     await expect(
       importLlama2c({ checkpointPath: CKPT, tokenizerPath: `${SHARED}/babyllama-tok105/tok105.bin`, outDir, modelId: 'bad' }),
-    ).rejects.toThrow(/holds 105 tokens, the model's vocabulary has 512/);
+    ).rejects.toThrow(/contains 105 tokens, but the model's vocabulary has 512/);
     await expect(importLlama2c({ checkpointPath: join(tmp, 'missing.bin'), tokenizerPath: TOK, outDir, modelId: 'bad' })).rejects.toThrow(
       /checkpoint file not found/,
     );

@@ -186,7 +186,7 @@ describe('graph pieces vs the float64 reference', () => {
         for (let p = 0; p < lengths[bi]!; p++) {
           const s = pad[bi]! + p;
           expect(maxAbsDiff(out1.subarray((bi * width + s) * D, (bi * width + s + 1) * D), refOut[bi]!.outs[p]!)).toBeLessThan(1e-4);
-          // The cache holds keys in the rotary (halves) layout, values as is.
+          // The cache stores keys in the rotary (halves) layout, values as is.
           const key = r1.present_key!.data as Float32Array;
           const value = r1.present_value!.data as Float32Array;
           for (let h = 0; h < KV; h++) {
@@ -251,7 +251,7 @@ describe('whole model vs the float64 reference', () => {
     tokens.forEach((_, i) => expect(maxAbsDiff(logits[0]![i]!, ref[i]!)).toBeLessThan(TOL));
   });
 
-  it('the same logits through the KV cache, in chunks of 4, 1 and the rest', async () => {
+  it('KV cache chunks (4, 1, rest) match prefill', async () => {
     const tokens = bpe.encode('Lily saw a big red ball');
     const ref = new Llama2cReference(checkpoint).logitsFor(tokens);
     let past = emptyPast(shape, 1);

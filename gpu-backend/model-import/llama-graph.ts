@@ -7,10 +7,10 @@
  * outputs `logits` f32 [batch, seq, vocab], `present.{i}.key|value` f32 [batch, kv_heads, past+seq, head_dim]
  *
  * Weights use Hugging Face's names and `[in, out]` MatMul layout. Query/key projections are
- * stored with Hugging Face's rotary layout (each head's even features first, then its odd ones),
- * the permutation transformers' converter applies to Meta/llama2.c weights; attention scores are
- * unchanged by it because queries and keys are permuted alike. The cache therefore holds keys in
- * that layout too.
+ * stored with Hugging Face's rotary layout (each head's even features first, then its odd ones).
+ * This is the permutation that the transformers converter applies to Meta/llama2.c weights. It
+ * leaves attention scores unchanged because queries and keys are permuted alike. The cache
+ * therefore stores keys in that layout too.
  *
  * The pieces (RMSNorm, rotary embedding, attention mask, grouped-query attention, SwiGLU) are
  * exported separately so tests can check each against a float64 reference.

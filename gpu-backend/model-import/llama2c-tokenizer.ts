@@ -28,7 +28,7 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, source = 'tokenizer', e
   if (bytes.byteLength < 4) throw new TokenizerFormatError(`${source}: too short for a llama2.c tokenizer`);
   const maxTokenLength = view.getInt32(0, true);
   if (!(maxTokenLength > 0 && maxTokenLength < 1 << 16)) {
-    throw new TokenizerFormatError(`${source}: bad max_token_length ${maxTokenLength}`);
+    throw new TokenizerFormatError(`${source}: invalid max_token_length ${maxTokenLength}`);
   }
   const pieces: Uint8Array[] = [];
   const scores: number[] = [];
@@ -39,14 +39,14 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, source = 'tokenizer', e
     const length = view.getInt32(offset + 4, true);
     offset += 8;
     if (length < 0 || length > maxTokenLength || offset + length > bytes.byteLength) {
-      throw new TokenizerFormatError(`${source}: bad length ${length} for token ${pieces.length} at byte ${offset - 4}`);
+      throw new TokenizerFormatError(`${source}: invalid length ${length} for token ${pieces.length} at byte ${offset - 4}`);
     }
     pieces.push(bytes.slice(offset, offset + length));
     scores.push(score);
     offset += length;
   }
   if (expectedVocabSize !== undefined && pieces.length !== expectedVocabSize) {
-    throw new TokenizerFormatError(`${source}: holds ${pieces.length} tokens, the model's vocabulary has ${expectedVocabSize}`);
+    throw new TokenizerFormatError(`${source}: contains ${pieces.length} tokens, but the model's vocabulary has ${expectedVocabSize}`);
   }
   if (offset !== bytes.byteLength) {
     throw new TokenizerFormatError(`${source}: ${bytes.byteLength - offset} trailing bytes after ${pieces.length} tokens`);
@@ -161,7 +161,7 @@ export class Llama2cBpe {
   }
 
   /**
-   * What run.c prints for a token sequence that starts with BOS: every piece after the first
+   * Returns what run.c prints for a token sequence that starts with BOS: every piece after the first
    * token through decode and safe_printf, then the final newline.
    */
   renderGeneration(tokens: readonly number[]): Uint8Array {

@@ -36,7 +36,7 @@ export interface StepResult {
   past: PastKeyValues;
 }
 
-/** One forward call: rows of token ids, the full attention mask and the position ids. */
+/** Runs one forward call with rows of token ids, the full attention mask and the position ids. */
 export async function runStep(
   session: ort.InferenceSession,
   shape: DecoderShape,
@@ -80,9 +80,9 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /**
- * run.c's greedy loop: the prompt (starting with BOS) is prefilled in one call, then one token
- * per call through the cache, for at most `steps` positions (prompt included); stops early when
- * BOS is predicted. Returns prompt plus generated tokens.
+ * Runs run.c's greedy loop. The prompt (starting with BOS) is prefilled in one call, then one
+ * token per call through the cache, for at most `steps` positions (prompt included). Generation
+ * stops early when BOS is predicted. Returns the prompt plus the generated tokens.
  */
 export async function greedyGenerate(session: ort.InferenceSession, shape: DecoderShape, promptTokens: readonly number[], steps: number, bosId = 1): Promise<number[]> {
   const tokens = [...promptTokens];

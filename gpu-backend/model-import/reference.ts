@@ -88,8 +88,8 @@ export class RefKvCache {
 }
 
 /**
- * One attention step of run.c for a normalized input row `x` at position `pos`: projects q/k/v,
- * rotates q and k, appends k/v to the cache and attends over every cached position.
+ * Runs one attention step of run.c for a normalized input row `x` at position `pos`. It projects
+ * q/k/v, rotates q and k, appends k/v to the cache and attends over every cached position.
  */
 export function refAttentionStep(x: ArrayLike<number>, pos: number, w: RefAttentionWeights, shape: RefAttentionShape, cache: RefKvCache): Vec {
   const { dim, nHeads, nKvHeads, headSize } = shape;

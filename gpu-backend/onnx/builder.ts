@@ -173,7 +173,7 @@ export class GraphBuilder {
     return this.addInitializer(int64Tensor(name, dims, values));
   }
 
-  /** A shared int64 constant (1-D, or scalar when `scalar`), stored once as an initializer. */
+  /** Returns the name of a shared int64 constant (1-D, or scalar when `scalar`), stored once as an initializer. */
   constInt64(values: readonly Int64[], scalar = false): string {
     const key = `i64:${scalar ? 's' : 'v'}:${values.join(',')}`;
     const cached = this.constantCache.get(key);
@@ -186,7 +186,10 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A shared float32 constant (scalar when `dims` is `[]`); `label` names it (`const_f32_<label>`). */
+  /**
+   * Returns the name of a shared float32 constant (scalar when `dims` is `[]`), stored once as an
+   * initializer. When `label` is given, the constant is named `const_f32_<label>`.
+   */
   constFloat(values: readonly number[], dims: readonly number[] = [values.length], label?: string): string {
     const data = Float32Array.from(values);
     const key = `f32:${dims.join('x')}:${Array.from(new Uint32Array(data.buffer)).join(',')}`;

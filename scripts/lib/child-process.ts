@@ -38,7 +38,7 @@ function forwardLine(options: ServiceOptions, line: string, level: 'info' | 'war
 }
 
 /**
- * Polls `url` until it answers 2xx, the child exits, or `timeoutMs` passes.
+ * Polls `url` until it responds with 2xx, the child exits, or `timeoutMs` passes.
  *
  * @throws Error naming the service when it exits early or does not become ready in time.
  */
@@ -52,7 +52,7 @@ export async function waitUntilReady(url: string, child: ChildProcess, name: str
     if (await isHealthy(url)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms.`);
+  throw new Error(`${name} did not respond at ${url} within ${timeoutMs} ms.`);
 }
 
 async function isHealthy(url: string): Promise<boolean> {

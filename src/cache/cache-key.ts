@@ -100,7 +100,7 @@ export function isDeterministic(request: Readonly<Record<string, unknown>>): boo
   return request.temperature === 0 || typeof request.seed === 'number';
 }
 
-/** The default {@link Sha256Hex}, through Web Crypto (`crypto.subtle`), for every runtime. */
+/** Computes the default {@link Sha256Hex} through Web Crypto (`crypto.subtle`), for every runtime. */
 export async function webCryptoSha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   let hex = '';

@@ -72,7 +72,7 @@ export class CompletionStreamAssembler {
   /** Returns the assembled object; throws when no chunk arrived or a choice never finished. */
   finish(): CompletionObject {
     if (this.header === undefined) throw new UnassemblableStreamError('the stream had no chunks');
-    // A stored answer without usage would replay without it, also to later non-streaming
+    // A cached response without usage would replay without it, also to later non-streaming
     // requests whose clients read `usage`, so such a stream is not cached.
     if (this.usage === undefined) throw new UnassemblableStreamError('the stream carried no usage (stream_options.include_usage was not set)');
     const usage = { usage: this.usage };

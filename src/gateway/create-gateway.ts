@@ -162,8 +162,8 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   );
 
   // NOTE: under `wrangler dev` (wrangler 4.84) the request after a 413 for an oversized chunked
-  // body on the same connection fails with "Your worker restarted mid-request"; cancelling the
-  // unread body does not prevent it, and the Node entry is unaffected.
+  // body on the same connection fails with "Your worker restarted mid-request". Cancelling the
+  // unread body does not prevent it. The Node entry is unaffected.
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
@@ -248,7 +248,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   return app;
 }
 
-/** Answers a known path called with the wrong method with 405 and an `Allow` header, not 404. */
+/** Responds to a known path called with the wrong method with 405 and an `Allow` header, not 404. */
 function rejectOtherMethods(app: Hono<GatewayEnv>, allowedMethods: Record<string, string>): void {
   for (const [path, allowed] of Object.entries(allowedMethods)) {
     app.all(path, (c) => {

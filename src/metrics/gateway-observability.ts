@@ -110,7 +110,7 @@ export function installObservability<E extends Env>(app: Hono<E>, options: Obser
   }
 
   // NOTE: on Workers the router's estimates and the feedback index live in each isolate, so every
-  // isolate learns the split from its own requests; only the metrics are shared (Durable Object).
+  // isolate learns the split from its own requests. Only the metrics are shared (Durable Object).
   const router = new VariantRouter({
     variants: variantsByModel,
     policies: options.policies ?? new Map(),

@@ -104,7 +104,7 @@ function describeError(error: ErrorObject, location: ErrorLocation, body: unknow
     case 'maxLength':
       return invalidRequest(`Invalid '${param}': expected a string of at most ${params.limit} character(s).`, param, 'string_too_long');
     case 'enum':
-      // The spec lists OpenAI's own model names as an alternative to any string; those names mean
+      // The spec lists OpenAI's own model names as an alternative to any string. Those names mean
       // nothing to this gateway, so a non-string model gets a plain type error instead.
       if (param === 'model') {
         return invalidRequest(`Invalid type for 'model': expected a model name string, but got ${formatValue(value)}.`, param, 'invalid_type');

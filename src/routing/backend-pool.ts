@@ -52,7 +52,7 @@ export class BackendPool {
     return this.#byModel.has(model);
   }
 
-  /** Every backend of the model, in configuration order, whatever its state. */
+  /** Returns every backend of the model, in configuration order, whatever its state. */
   backendsFor(model: string): readonly Backend[] {
     return this.#byModel.get(model) ?? [];
   }

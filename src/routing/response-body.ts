@@ -3,7 +3,7 @@
  *
  * A non-streaming body is read whole before anything goes to the client, so a failure while
  * reading it is still retryable. A stream is passed on event by event: bytes after the last
- * complete event are partialEvent back until the event ends, so if the backend stops mid-stream the
+ * complete event are held back until the event ends, so if the backend stops mid-stream the
  * client gets whole events followed by one OpenAI-shaped error event, never half an event.
  */
 

@@ -1,9 +1,9 @@
 /**
  * An incremental `text/event-stream` parser that follows the WHATWG HTML rules for interpreting an
- * event stream: lines end at CRLF, LF or CR, a blank line dispatches the event, lines starting with
- * ':' are comments (keep-alive pings), one space after the field's colon is dropped, and `data`
- * lines of one event join with '\n'. Bytes may arrive split anywhere, including inside a UTF-8
- * character or between CR and LF.
+ * event stream. Lines end at CRLF, LF or CR, and a blank line dispatches the event. Lines starting
+ * with ':' are comments (keep-alive pings). One space after the field's colon is dropped, and the
+ * `data` lines of one event are joined with '\n'. Bytes may arrive split anywhere, including inside
+ * a UTF-8 character or between CR and LF.
  */
 
 export interface ServerSentEvent {
@@ -49,7 +49,10 @@ export class EventStreamParser {
     for (const line of lines) this.#processLine(line);
   }
 
-  /** Ends the stream: a final line without a line break is processed; an undispatched event is dropped, as the standard says. */
+  /**
+   * Ends the stream. A final line without a line break is processed, and an undispatched event is
+   * dropped, as the standard requires.
+   */
   end(): void {
     const rest = this.#decoder.decode();
     if (rest !== '') this.push(rest);

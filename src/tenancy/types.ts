@@ -52,7 +52,7 @@ export function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
  * Durable Object.
  */
 export interface KeyStore {
-  /** Stores a new record; rejects with KeyStoreFullError when the store holds its maximum. */
+  /** Stores a new record. Rejects with KeyStoreFullError when the store has reached its maximum. */
   insert(record: ApiKeyRecord): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   get(id: string): Promise<ApiKeyRecord | undefined>;
@@ -61,10 +61,10 @@ export interface KeyStore {
   revoke(id: string, revokedAt: string): Promise<ApiKeyRecord | undefined>;
 }
 
-/** Raised when a key store already holds its maximum number of keys. */
+/** Raised when a key store has already reached its maximum number of keys. */
 export class KeyStoreFullError extends Error {
   constructor(maxKeys: number) {
-    super(`The key store holds its maximum of ${maxKeys} keys; revoke and delete unused keys or raise the limit.`);
+    super(`The key store has reached its maximum of ${maxKeys} keys. Revoke and delete unused keys or raise the limit.`);
     this.name = 'KeyStoreFullError';
   }
 }

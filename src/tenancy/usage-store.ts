@@ -28,9 +28,9 @@ export interface UsageStore {
 }
 
 /**
- * Creates the in-process {@link UsageStore}. It holds one ledger per key that has made a request,
- * at most `maxKeys` (default 10,000, the key store's default); a ledger is never evicted, because
- * that would reset the key's spend.
+ * Creates the in-process {@link UsageStore}. It keeps one ledger per key that has made a request,
+ * for at most `maxKeys` keys (default 10,000, the key store's default). A ledger is never evicted,
+ * because that would reset the key's spend.
  *
  * @example
  * const usage = new MemoryUsageStore();
@@ -62,7 +62,7 @@ export class MemoryUsageStore implements UsageStore {
     let ledger = this.#ledgers.get(keyId);
     if (ledger === undefined) {
       if (this.#ledgers.size >= this.#maxKeys) {
-        throw new Error(`MemoryUsageStore holds ledgers for its maximum of ${this.#maxKeys} keys; raise maxKeys with the key store's limit.`);
+        throw new Error(`MemoryUsageStore has reached its maximum of ${this.#maxKeys} key ledgers. Raise maxKeys together with the key store's limit.`);
       }
       ledger = emptyLedger();
       this.#ledgers.set(keyId, ledger);

@@ -2,8 +2,8 @@
  * Loopback test double of backends that serve one model in several variants, for the metrics,
  * variant-split and dashboard tests. `POST /<variant>/v1/completions` and
  * `/<variant>/v1/chat/completions` return the variant's configured text after its delay,
- * as JSON with `usage`, or as server-sent events with a final usage chunk when the request asks
- * for `stream_options.include_usage`. Behaviour can be changed while the server runs.
+ * as JSON with `usage`, or as server-sent events with a final usage chunk when the request sets
+ * `stream_options.include_usage`. Behaviour can be changed while the server runs.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -63,9 +63,9 @@ export function readManifest(modelDir: string): Manifest | null {
 }
 
 /**
- * Writes the manifest atomically. Entries of an earlier manifest for other files stay when
+ * Writes the manifest atomically. Entries of an earlier manifest for other files are kept when
  * they describe the same source model and their file still exists, so variants from several
- * runs accumulate; entries for the files written now replace the old ones.
+ * runs accumulate. Entries for the files written now replace the old ones.
  */
 export function writeManifest(modelDir: string, manifest: Manifest): void {
   const previous = readManifest(modelDir);

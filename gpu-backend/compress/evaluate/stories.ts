@@ -1,5 +1,5 @@
 /**
- * TinyStories evaluation text: the shared file holds one story after another, each followed by
+ * TinyStories evaluation text: the story file contains one story after another, each followed by
  * a line `<|endoftext|>`. Stories 1–200 are kept for calibration and stories 201–1000 for
  * evaluation, so no compression method is scored on the text it was tuned on.
  */
@@ -53,7 +53,7 @@ export async function loadStories(file: string, range: StoryRange): Promise<stri
   return selectStories(stories, range);
 }
 
-/** The evaluation range shortened to its first `count` stories (for quick runs). */
+/** Returns the evaluation range shortened to its first `count` stories (for quick runs). */
 export function evaluationRange(count?: number): StoryRange {
   const total = EVALUATION_STORIES.last - EVALUATION_STORIES.first + 1;
   if (count === undefined) return { ...EVALUATION_STORIES };

@@ -1,5 +1,5 @@
 /**
- * Checks that a model folder holds a Llama decoder that the compression pipeline supports,
+ * Checks that a model folder contains a Llama decoder that the compression pipeline supports,
  * before anything is written, and returns its parsed ONNX graph and sha256.
  */
 

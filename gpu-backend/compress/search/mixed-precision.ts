@@ -4,7 +4,7 @@
  * bits per MatMul weight is measured on calibration stories, and the lowest mean NLL wins.
  *
  * The methods select weights by group (`weights`: all, attention or mlp, plus `lmHead`), so the
- * lm_head shares the format of one of the other two groups; assignments that would need an
+ * lm_head shares the format of one of the other two groups. Assignments that would need an
  * lm_head-only step are skipped.
  *
  * TODO: per-layer formats need a method parameter that names individual weights; with it, the

@@ -57,7 +57,7 @@ type CacheContext = Context<{ Variables: ResultCacheVariables }>;
  * response of a miss, streaming or not. Mount it after validateOpenAI.
  *
  * Hits carry the original `usage` but bill zero tokens (`x-slimgate-billed-tokens: 0`). A
- * streaming request that hits gets the stored answer as server-sent events.
+ * streaming request that hits gets the cached response as server-sent events.
  *
  * @example
  * const store = new MemoryResponseStore({ maxBytes: 64 << 20 });
