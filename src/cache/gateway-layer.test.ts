@@ -17,11 +17,13 @@ let app: ReturnType<typeof createGateway>;
 let sequence = 0;
 
 beforeAll(async () => {
-  mock = await startMockBackend();
+  // The slow route keeps a non-streaming flight open long enough for every burst request to join.
+  mock = await startMockBackend({ slowDelayMs: 300 });
   app = createGateway({
     backends: [
       { name: 'ok', baseURL: `${mock.origin}/ok/v1`, models: ['mock-model'] },
       { name: 'failing', baseURL: `${mock.origin}/failing/v1`, models: ['failing-model'] },
+      { name: 'slow', baseURL: `${mock.origin}/slow/v1`, models: ['slow-model'] },
     ],
     logger: silentLogger,
     resultCache: { store: new MemoryResponseStore({ maxBytes: 1 << 20 }), coalescing: { maxFlights: 100, maxBufferedBytes: 1 << 16 } },
@@ -213,7 +215,9 @@ describe('coalescing in the gateway', () => {
     ['streaming', true],
     ['non-streaming', false],
   ])('sends concurrent %s requests once', async (_name, stream) => {
-    const body = { model: 'mock-model', messages: [{ role: 'user', content: uniqueContent('burst') }], max_tokens: 5, temperature: 0, stream };
+    // A streamed reply stays in flight for its chunks; a JSON reply needs the slow route to.
+    const model = stream ? 'mock-model' : 'slow-model';
+    const body = { model, messages: [{ role: 'user', content: uniqueContent('burst') }], max_tokens: 5, temperature: 0, stream };
     const requestIds = Array.from({ length: 6 }, (_, index) => `burst-${stream}-${sequence}-${index}`);
 
     // no-cache keeps the result cache out, so every request reaches the coalescing layer.
