@@ -13,6 +13,13 @@ import { importLlama2c } from './import.js';
 const USAGE =
   'usage: npm run import-model -- <checkpoint.bin> <tokenizer.bin> <out-dir> [--model-id <id>] [--external-data auto|always|never]';
 
+/** Values of `--external-data`, as the `externalData` option of the import takes them. */
+const EXTERNAL_DATA_MODES = new Map<string, boolean | 'auto'>([
+  ['always', true],
+  ['never', false],
+  ['auto', 'auto'],
+]);
+
 async function main(argv: string[]): Promise<number> {
   const logger = pino({ base: { service: 'import-model' } });
   let parsed;
@@ -40,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const externalFlag = parsed.values['external-data'];
-  const externalData = externalFlag === 'always' ? true : externalFlag === 'never' ? false : externalFlag === 'auto' ? 'auto' : undefined;
+  const externalData = externalFlag === undefined ? undefined : EXTERNAL_DATA_MODES.get(externalFlag);
   if (externalData === undefined) {
     process.stderr.write(`--external-data must be auto, always or never\n${USAGE}\n`);
     return 2;

@@ -15,6 +15,26 @@ export const SPIECE_UNDERLINE = '\u2581';
 const SPECIAL_TOKENS: Record<number, string> = { 0: '<unk>', [BOS_ID]: '<s>', [EOS_ID]: '</s>' };
 const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
 
+/** SentencePiece's dummy prefix and space marker, as Hugging Face's Llama tokenizers normalize text. */
+export const LLAMA_NORMALIZER = {
+  type: 'Sequence',
+  normalizers: [
+    { type: 'Prepend', prepend: SPIECE_UNDERLINE },
+    { type: 'Replace', pattern: { String: ' ' }, content: SPIECE_UNDERLINE },
+  ],
+} as const;
+
+/** The inverse of {@link LLAMA_NORMALIZER}, with byte-fallback tokens fused back into UTF-8. */
+export const LLAMA_DECODER = {
+  type: 'Sequence',
+  decoders: [
+    { type: 'Replace', pattern: { String: SPIECE_UNDERLINE }, content: ' ' },
+    { type: 'ByteFallback' },
+    { type: 'Fuse' },
+    { type: 'Strip', content: ' ', start: 1, stop: 0 },
+  ],
+} as const;
+
 export interface HfTokenizerFiles {
   tokenizerJson: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
@@ -77,13 +97,7 @@ export function convertTokenizer(tokenizer: Llama2cTokenizer, options: ConvertTo
     truncation: null,
     padding: null,
     added_tokens: [0, BOS_ID, EOS_ID].map((id) => specialTokenEntry(id, SPECIAL_TOKENS[id]!)),
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: SPIECE_UNDERLINE },
-        { type: 'Replace', pattern: { String: ' ' }, content: SPIECE_UNDERLINE },
-      ],
-    },
+    normalizer: LLAMA_NORMALIZER,
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
@@ -96,15 +110,7 @@ export function convertTokenizer(tokenizer: Llama2cTokenizer, options: ConvertTo
       ],
       special_tokens: { '<s>': { id: '<s>', ids: [BOS_ID], tokens: ['<s>'] } },
     },
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: SPIECE_UNDERLINE }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
+    decoder: LLAMA_DECODER,
     model: {
       type: 'BPE',
       dropout: null,

@@ -86,7 +86,7 @@ export async function routeRequest(request: RouteRequest): Promise<RoutedRespons
         return { response: guarded, backend, attempts: attempt };
       } catch (error) {
         if (deadline.signal.aborted || !(error instanceof ApiError)) {
-          // The outcome of this attempt says nothing about the backend's health.
+          // The outcome of this attempt tells nothing about the backend's health, so it is not recorded.
           pool.breaker(backend.name).releaseProbe();
           throw error;
         }

@@ -132,7 +132,7 @@ function expireReservations(state: LedgerState, limits: KeyLimits, nowMs: number
   }
 }
 
-/** The bucket at `nowMs`: a missing bucket starts full, and `perMinute` units come back each minute. */
+/** Returns the bucket at `nowMs`. A missing bucket starts full, and `perMinute` units return each minute. */
 function refill(bucket: Bucket | null, perMinute: number, nowMs: number): Bucket {
   if (bucket === null) return { level: perMinute, updatedMs: nowMs };
   const elapsedMs = Math.max(0, nowMs - bucket.updatedMs);

@@ -6,7 +6,7 @@ import type { CompressionMethod, IntParam, BooleanParam, MethodResult } from '..
 import type { OnnxModel } from '../../onnx/types.js';
 import { cloneModelShallow, ensureOpset, float32Of } from './graph-edit.js';
 import { MATMUL_NBITS_DOMAIN, quantizeRtn } from './int4-blocks.js';
-import { findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, type WeightTargetParams } from './matmul-weights.js';
+import { findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, weightQuantizationResult, type WeightTargetParams } from './matmul-weights.js';
 import { replaceWithMatMulNBits } from './matmul-nbits-rewrite.js';
 
 export interface Int4Params extends WeightTargetParams {
@@ -48,30 +48,15 @@ export function applyInt4(
 ): MethodResult {
   const out = cloneModelShallow(model);
   const targets = findMatMulWeights(out.graph, params);
-  let floatBytes = 0;
   let packedBytes = 0;
-  let weights = 0;
   for (const target of targets) {
     const quantized = quantize(float32Of(target.weight), target.k, target.n, target.weight.name ?? '');
-    floatBytes += target.k * target.n * 4;
     packedBytes += replaceWithMatMulNBits(out.graph, target, quantized, params.accuracyLevel);
-    weights += target.k * target.n;
   }
+
   if (targets.length > 0) ensureOpset(out, MATMUL_NBITS_DOMAIN, 1);
 
-  const notes = ['the token-embedding Gather keeps float32 weights'];
-  if (!params.lmHead) notes.push('lm_head keeps float32 weights (set lmHead to quantize it)');
-  return {
-    model: out,
-    notes,
-    stats: {
-      matmulsQuantized: targets.length,
-      weightsQuantized: weights,
-      matmulWeightBytesBefore: floatBytes,
-      matmulWeightBytesAfter: packedBytes,
-      bitsPerWeight: weights > 0 ? (packedBytes * 8) / weights : 0,
-    },
-  };
+  return weightQuantizationResult({ model: out, targets, bytesAfter: packedBytes, notes: [], lmHead: params.lmHead });
 }
 
 export const int4Rtn: CompressionMethod<Int4Params> = {

@@ -14,7 +14,7 @@ import { DataType, type OnnxNode } from '../../onnx/types.js';
 import type { BooleanParam, CompressionMethod, EnumParam } from '../method.js';
 import { cloneModelShallow, float32Of, uniqueNameFactory } from './graph-edit.js';
 import { quantizeInt8, type Int8WeightType } from './int8-weights.js';
-import { findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, type WeightTargetParams } from './matmul-weights.js';
+import { applyNodeReplacements, findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, weightQuantizationResult, type WeightTargetParams } from './matmul-weights.js';
 
 export interface Int8DynamicParams extends WeightTargetParams {
   weightType: Int8WeightType;
@@ -102,22 +102,8 @@ export const int8Dynamic: CompressionMethod<Int8DynamicParams> = {
       replacements.set(target.nodeIndex, nodes);
     }
 
-    graph.node = graph.node.flatMap((node, index) => replacements.get(index) ?? [node]);
-    graph.initializer = graph.initializer.filter((t) => !removed.has(t.name ?? ''));
+    applyNodeReplacements(graph, replacements, removed);
 
-    const weights = targets.reduce((sum, t) => sum + t.k * t.n, 0);
-    const notes = ['the token-embedding Gather keeps float32 weights', 'activations are quantized per tensor at run time by DynamicQuantizeLinear'];
-    if (!params.lmHead) notes.push('lm_head keeps float32 weights (set lmHead to quantize it)');
-    return {
-      model: out,
-      notes,
-      stats: {
-        matmulsQuantized: targets.length,
-        weightsQuantized: weights,
-        matmulWeightBytesBefore: weights * 4,
-        matmulWeightBytesAfter: weightBytes,
-        bitsPerWeight: weights > 0 ? (weightBytes * 8) / weights : 0,
-      },
-    };
+    return weightQuantizationResult({ model: out, targets, bytesAfter: weightBytes, notes: ['activations are quantized per tensor at run time by DynamicQuantizeLinear'], lmHead: params.lmHead });
   },
 };

@@ -11,7 +11,7 @@ import { DataType, type OnnxNode } from '../../onnx/types.js';
 import type { CompressionMethod } from '../method.js';
 import { cloneModelShallow, float32Of, uniqueNameFactory } from './graph-edit.js';
 import { quantizeInt8 } from './int8-weights.js';
-import { findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, type WeightTargetParams } from './matmul-weights.js';
+import { applyNodeReplacements, findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, weightQuantizationResult, type WeightTargetParams } from './matmul-weights.js';
 
 export type Int8QdqParams = WeightTargetParams;
 
@@ -59,22 +59,8 @@ export const int8Qdq: CompressionMethod<Int8QdqParams> = {
       ]);
     }
 
-    graph.node = graph.node.flatMap((node, index) => replacements.get(index) ?? [node]);
-    graph.initializer = graph.initializer.filter((t) => !removed.has(t.name ?? ''));
+    applyNodeReplacements(graph, replacements, removed);
 
-    const weights = targets.reduce((sum, t) => sum + t.k * t.n, 0);
-    const notes = ['the token-embedding Gather keeps float32 weights', 'activations stay float32 in the graph; onnxruntime CPU (level extended and up) fuses DequantizeLinear+MatMul into an 8-bit MatMulNBits that quantizes them to int8'];
-    if (!params.lmHead) notes.push('lm_head keeps float32 weights (set lmHead to quantize it)');
-    return {
-      model: out,
-      notes,
-      stats: {
-        matmulsQuantized: targets.length,
-        weightsQuantized: weights,
-        matmulWeightBytesBefore: weights * 4,
-        matmulWeightBytesAfter: weightBytes,
-        bitsPerWeight: weights > 0 ? (weightBytes * 8) / weights : 0,
-      },
-    };
+    return weightQuantizationResult({ model: out, targets, bytesAfter: weightBytes, notes: ['activations stay float32 in the graph; onnxruntime CPU (level extended and up) fuses DequantizeLinear+MatMul into an 8-bit MatMulNBits that quantizes them to int8'], lmHead: params.lmHead });
   },
 };

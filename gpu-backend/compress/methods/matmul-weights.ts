@@ -3,9 +3,9 @@
  * second input is a 2-D float32 initializer `[K, N]`, the `[in, out]` layout exporters write.
  * Embedding Gathers are never selected, because they are not MatMuls.
  */
-import type { BooleanParam, EnumParam, WeightGroup, WeightSelection } from '../method.js';
+import type { BooleanParam, EnumParam, MethodResult, WeightGroup, WeightSelection } from '../method.js';
 import { WEIGHT_SELECTIONS } from '../method.js';
-import { DataType, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../onnx/types.js';
+import { DataType, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../onnx/types.js';
 import { consumersOf } from './graph-edit.js';
 
 export interface WeightTargetParams {
@@ -68,4 +68,39 @@ export function findMatMulWeights(graph: OnnxGraph, params: WeightTargetParams):
     found.push({ node, nodeIndex, weight, k: weight.dims[0]!, n: weight.dims[1]! });
   });
   return found;
+}
+
+export interface WeightQuantizationSummary {
+  model: OnnxModel;
+  targets: readonly MatMulWeight[];
+  /** Stored bytes of the quantized weights, scales and zero points included. */
+  bytesAfter: number;
+  /** Notes on what this method changes, besides the embedding and lm_head notes added here. */
+  notes: string[];
+  lmHead: boolean;
+}
+
+/** Builds the result every weight quantizer returns: the shared notes and the size statistics. */
+export function weightQuantizationResult(summary: WeightQuantizationSummary): MethodResult {
+  const weights = summary.targets.reduce((sum, target) => sum + target.k * target.n, 0);
+  const notes = ['the token-embedding Gather keeps float32 weights', ...summary.notes];
+  if (!summary.lmHead) notes.push('lm_head keeps float32 weights (set lmHead to quantize it)');
+
+  return {
+    model: summary.model,
+    notes,
+    stats: {
+      matmulsQuantized: summary.targets.length,
+      weightsQuantized: weights,
+      matmulWeightBytesBefore: weights * 4,
+      matmulWeightBytesAfter: summary.bytesAfter,
+      bitsPerWeight: weights > 0 ? (summary.bytesAfter * 8) / weights : 0,
+    },
+  };
+}
+
+/** Replaces each node listed in `replacements` (by index) with its new nodes and drops `removed` initializers. */
+export function applyNodeReplacements(graph: OnnxGraph, replacements: ReadonlyMap<number, OnnxNode[]>, removed: ReadonlySet<string>): void {
+  graph.node = (graph.node ?? []).flatMap((node, index) => replacements.get(index) ?? [node]);
+  graph.initializer = (graph.initializer ?? []).filter((tensor) => !removed.has(tensor.name ?? ''));
 }

@@ -23,7 +23,7 @@ export const TABLE_COLUMNS = [
 const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
 const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '–' : value.toFixed(digits));
 
-/** One row of cells per variant, in {@link TABLE_COLUMNS} order; `–` marks a value not measured. */
+/** Formats one row of cells per variant, in {@link TABLE_COLUMNS} order. A `–` cell marks a value not measured. */
 export function tableRow(variant: VariantMeasurement): string[] {
   const quality = variant.quality;
   const performance = variant.performance;

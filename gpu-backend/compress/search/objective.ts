@@ -21,7 +21,7 @@ export function isObjective(value: string): value is Objective {
   return (OBJECTIVES as readonly string[]).includes(value);
 }
 
-/** The value an objective minimizes; throws when the measurement it needs was not taken. */
+/** Returns the value an objective minimizes. Throws when the measurement it needs was not taken. */
 export function objectiveValue(variant: VariantMeasurement, objective: Objective): number {
   const batchOne = (): NonNullable<VariantMeasurement['performance']>['latency'][number] => {
     const entry = variant.performance?.latency.find((latency) => latency.batchSize === 1) ?? variant.performance?.latency[0];

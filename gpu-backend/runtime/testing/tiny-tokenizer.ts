@@ -5,6 +5,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LLAMA_DECODER, LLAMA_NORMALIZER } from '../../model-import/hf-tokenizer.js';
 
 const METASPACE = '\u2581';
 
@@ -32,24 +33,10 @@ export async function writeTinyTokenizer(dir: string): Promise<void> {
     truncation: null,
     padding: null,
     added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: METASPACE },
-        { type: 'Replace', pattern: { String: ' ' }, content: METASPACE },
-      ],
-    },
+    normalizer: LLAMA_NORMALIZER,
     pre_tokenizer: null,
     post_processor: null,
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: METASPACE }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
+    decoder: LLAMA_DECODER,
     model: {
       type: 'BPE',
       dropout: null,
