@@ -45,7 +45,7 @@ export async function profileDecode(decoder: BatchDecoder, prompt: readonly numb
   }
   const stepMs = (performance.now() - started) / steps;
 
-  const prepareMs = measurePreparation(batchSize, cache.width, steps);
+  const prepareMs = measurePreparation(batchSize, cache.capacity, steps);
   // decode() includes its input preparation; subtract it so that runMs is the run call alone.
   const meanRun = runMs / steps - prepareMs;
   return { batchSize, steps, stepMs, runMs: meanRun, prepareMs, sampleMs: sampleMs / steps, tokensPerSecond: (batchSize * 1000) / stepMs };

@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 
 import { importLlama2c } from '../../gpu-backend/model-import/import.js';
-import { loadBatchDecoder, loadEngine, loadSerialEngine } from '../../gpu-backend/runtime/load-engine.js';
+import { loadBatchDecoder } from '../../gpu-backend/runtime/batch-decoder.js';
+import { loadEngine, loadSerialEngine } from '../../gpu-backend/runtime/load-engine.js';
 import type { Engine } from '../../gpu-backend/runtime/generation.js';
 import { createBackendApp } from '../../gpu-backend/server/app.js';
 import { silentLogger } from '../../src/log/logger.js';

@@ -83,8 +83,10 @@ describe('importLlama2c', () => {
     expect(inits.get('model.layers.0.mlp.down_proj.weight')!.dims).toEqual([172, 64]);
     expect(inits.get('lm_head.weight')!.dims).toEqual([64, 512]);
     expect(inits.get('model.embed_tokens.weight')!.dims).toEqual([512, 64]);
-    const matmulWeights = model.graph!.node!.filter((n) => n.opType === 'MatMul' && inits.has(n.input![1]!)).map((n) => n.input![1]);
-    expect(matmulWeights).toHaveLength(5 * 7 + 1);
+    const matmulWeights = model.graph!.node!.filter((n) => n.opType === 'MatMul' && inits.has(n.input![1]!)).map((n) => n.input![1]!);
+    // Seven projections per layer and lm_head; the rotary MatMuls (two per layer) share one constant.
+    expect(matmulWeights.filter((name) => !name.includes('rotary'))).toHaveLength(5 * 7 + 1);
+    expect(new Set(matmulWeights.filter((name) => name.includes('rotary')))).toEqual(new Set(['const_f32_rotary_rotate_half']));
     const inputIds = model.graph!.input![0]!;
     expect(inputIds.type!.tensorType!.shape!.dim).toEqual([{ dimParam: 'batch_size' }, { dimParam: 'sequence_length' }]);
     const session = await ort.InferenceSession.create(join(outDir, 'onnx', 'model.onnx'));

@@ -142,6 +142,8 @@ describe('graph pieces vs the float64 reference', () => {
         pastValue: 'past_value',
         presentKey: 'present_key',
         presentValue: 'present_value',
+        newKey: 'new_key',
+        newValue: 'new_value',
       };
       const out = groupedQueryAttention(b, x, rotaryCosSin(b, pos, hd, 10000), attentionMask(b, x, mask), names, {
         numHeads: H,

@@ -6,6 +6,10 @@
  *         `position_ids` int64 [batch, seq], `past_key_values.{i}.key|value` f32 [batch, kv_heads, past, head_dim]
  * outputs `logits` f32 [batch, seq, vocab], `present.{i}.key|value` f32 [batch, kv_heads, past+seq, head_dim]
  *
+ * plus `new_key_values.{i}.key|value` f32 [batch, kv_heads, seq, head_dim], this call's keys and
+ * values alone, for runtimes that append them to a cache buffer of their own instead of taking
+ * the whole `present.*` back at every step.
+ *
  * Weights use Hugging Face's names and `[in, out]` MatMul layout. Query/key projections are
  * stored with Hugging Face's rotary layout (each head's even features first, then its odd ones).
  * This is the permutation that the transformers converter applies to Meta/llama2.c weights. It
@@ -142,14 +146,17 @@ export function llamaWeightsFromLlama2c(checkpoint: Llama2cCheckpoint): LlamaWei
 // ---------------------------------------------------------------------------------------------
 // Graph pieces
 
-/** RMSNorm as run.c computes it: x * (1 / sqrt(mean(x²) + eps)) * weight, over the last axis. */
+/**
+ * RMSNorm as run.c computes it: x / sqrt(mean(x²) + eps) * weight, over the last axis. Written as
+ * Pow, ReduceMean, Add, Sqrt, Div and Mul, the pattern that onnxruntime fuses into one
+ * SimplifiedLayerNormalization kernel, while the file stays standard ONNX.
+ */
 export function rmsNorm(b: GraphBuilder, x: string, weight: string, eps: number): string {
-  const squared = b.op('Mul', [x, x]);
+  const squared = b.op('Pow', [x, b.constFloat([2], [], 'two')]);
   const mean = b.op('ReduceMean', [squared, b.constInt64([-1])], { keepdims: 1 });
   const shifted = b.op('Add', [mean, b.constFloat([eps], [], 'rms_norm_eps')]);
   const root = b.op('Sqrt', [shifted]);
-  const inverse = b.op('Reciprocal', [root]);
-  const normed = b.op('Mul', [x, inverse]);
+  const normed = b.op('Div', [x, root]);
   return b.op('Mul', [normed, weight]);
 }
 
@@ -170,11 +177,21 @@ export function rotaryCosSin(b: GraphBuilder, positionIds: string, headDim: numb
   return { cos: b.op('Cos', [emb4]), sin: b.op('Sin', [emb4]) };
 }
 
-/** x*cos + rotate_half(x)*sin for x [batch, seq, heads, head_dim] in the rotary (halves) layout. */
+/**
+ * x*cos + rotate_half(x)*sin for x [batch, seq, heads, head_dim] in the rotary (halves) layout.
+ * rotate_half(x) = [-x2, x1] is a MatMul with a constant signed permutation matrix: one node in
+ * place of Split, Neg and Concat, and exact, since each output sums one nonzero product.
+ */
 export function applyRotary(b: GraphBuilder, x: string, cos: string, sin: string, headDim: number): string {
   const half = headDim / 2;
-  const [x1, x2] = b.node('Split', [x, b.constInt64([half, half])], { axis: -1 }, { outputs: 2 }) as [string, string];
-  const rotated = b.op('Concat', [b.op('Neg', [x2]), x1], { axis: -1 });
+  const rotation = new Float32Array(headDim * headDim);
+  for (let i = 0; i < half; i++) {
+    rotation[(i + half) * headDim + i] = -1; // output i takes -x[i + half]
+    rotation[i * headDim + i + half] = 1; // output i + half takes x[i]
+  }
+  // Shared by every rotary node, so weight quantizers (which skip shared weights) leave it exact.
+  const rotateHalf = b.constFloat(Array.from(rotation), [headDim, headDim], 'rotary_rotate_half');
+  const rotated = b.op('MatMul', [x, rotateHalf]);
   return b.op('Add', [b.op('Mul', [x, cos]), b.op('Mul', [rotated, sin])]);
 }
 
@@ -206,12 +223,17 @@ export interface AttentionNames {
   pastValue: string;
   presentKey: string;
   presentValue: string;
+  newKey: string;
+  newValue: string;
 }
 
 /**
  * Grouped-query self-attention on normalized hidden states x [batch, seq, hidden]. Query head h
  * uses key/value head floor(h / (heads / kv_heads)), as run.c and transformers do. Returns the
- * o_proj output [batch, seq, hidden]; writes the concatenated cache to the present names.
+ * o_proj output [batch, seq, hidden].
+ *
+ * Writes the concatenated cache to the present names, and this call's keys and values alone to
+ * the new names, for runtimes that keep the cache in buffers of their own.
  */
 export function groupedQueryAttention(
   b: GraphBuilder,
@@ -231,9 +253,10 @@ export function groupedQueryAttention(
   const v4 = b.op('Reshape', [v, b.constInt64([0, 0, KV, hd])]);
   const qRot = b.scope('rotary_q', () => applyRotary(b, q4, rotary.cos, rotary.sin, hd));
   const kRot = b.scope('rotary_k', () => applyRotary(b, k4, rotary.cos, rotary.sin, hd));
+
   // [B, S, KV, hd] → [B, KV, S, hd], appended to the cache along the sequence axis.
-  const kNew = b.op('Transpose', [kRot], { perm: [0, 2, 1, 3] });
-  const vNew = b.op('Transpose', [v4], { perm: [0, 2, 1, 3] });
+  const kNew = b.op('Transpose', [kRot], { perm: [0, 2, 1, 3] }, { output: names.newKey });
+  const vNew = b.op('Transpose', [v4], { perm: [0, 2, 1, 3] }, { output: names.newValue });
   const presentKey = b.op('Concat', [names.pastKey, kNew], { axis: 2 }, { output: names.presentKey });
   const presentValue = b.op('Concat', [names.pastValue, vNew], { axis: 2 }, { output: names.presentValue });
   // Queries grouped by their kv head: [B, S, KV, G, hd] → [B, KV, G, S, hd].
@@ -266,6 +289,8 @@ export const pastKeyName = (layer: number): string => `past_key_values.${layer}.
 export const pastValueName = (layer: number): string => `past_key_values.${layer}.value`;
 export const presentKeyName = (layer: number): string => `present.${layer}.key`;
 export const presentValueName = (layer: number): string => `present.${layer}.value`;
+export const newKeyName = (layer: number): string => `new_key_values.${layer}.key`;
+export const newValueName = (layer: number): string => `new_key_values.${layer}.value`;
 
 export interface BuildLlamaOptions {
   producerVersion?: string;
@@ -327,6 +352,8 @@ export function buildLlamaModel(cfg: LlamaGraphConfig, weights: LlamaWeights, op
             pastValue: pastValueName(l),
             presentKey: presentKeyName(l),
             presentValue: presentValueName(l),
+            newKey: newKeyName(l),
+            newValue: newValueName(l),
           },
           cfg,
         ),
@@ -347,6 +374,10 @@ export function buildLlamaModel(cfg: LlamaGraphConfig, weights: LlamaWeights, op
   for (let l = 0; l < cfg.numLayers; l++) {
     b.output(presentKeyName(l), DataType.FLOAT, [batch, KV, total, hd]);
     b.output(presentValueName(l), DataType.FLOAT, [batch, KV, total, hd]);
+  }
+  for (let l = 0; l < cfg.numLayers; l++) {
+    b.output(newKeyName(l), DataType.FLOAT, [batch, KV, seq, hd]);
+    b.output(newValueName(l), DataType.FLOAT, [batch, KV, seq, hd]);
   }
   return b.buildModel({
     opsetVersion: OPSET_VERSION,

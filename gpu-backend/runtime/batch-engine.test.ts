@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../src/log/logger.js';
+import { loadBatchDecoder } from './batch-decoder.js';
 import { BatchEngine } from './batch-engine.js';
 import type { ChoiceRequest, GenerationEvent, StartedEvent } from './generation.js';
-import { loadBatchDecoder, loadEngine } from './load-engine.js';
+import { loadEngine } from './load-engine.js';
 import { BackendMetrics } from './metrics/backend-metrics.js';
 import { readModelFolder } from './model-folder.js';
 import { importStoriesModel, type ImportedModel } from './testing/stories-model.js';

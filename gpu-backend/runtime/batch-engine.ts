@@ -275,7 +275,7 @@ export class BatchEngine implements Engine {
       this.prefilling = 0;
     }
 
-    const width = result.cache.width;
+    const width = result.columns;
     this.metrics?.prefillTokens.observe(batch.length * width);
 
     // Every row is sampled before any event goes out, because the `started` event of a request

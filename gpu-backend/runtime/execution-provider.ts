@@ -25,8 +25,8 @@ export class ExecutionProviderUnavailableError extends Error {
   }
 }
 
-/** Loads `onnxPath` with all graph optimizations on the configured provider. */
-export async function createInferenceSession(onnxPath: string, config: SessionConfig): Promise<ort.InferenceSession> {
+/** Loads an ONNX file, or a serialized model, with all graph optimizations on the configured provider. */
+export async function createInferenceSession(onnxPath: string | Uint8Array, config: SessionConfig): Promise<ort.InferenceSession> {
   if (config.intraOpNumThreads !== undefined && (!Number.isInteger(config.intraOpNumThreads) || config.intraOpNumThreads < 1)) {
     throw new RangeError(`intraOpNumThreads must be a positive integer, got ${config.intraOpNumThreads}`);
   }
@@ -37,12 +37,12 @@ export async function createInferenceSession(onnxPath: string, config: SessionCo
     ...(config.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: config.intraOpNumThreads }),
   };
 
-  if (config.executionProvider === 'cpu') return ort.InferenceSession.create(onnxPath, options);
+  if (config.executionProvider === 'cpu') return createSession(onnxPath, options);
   return createCudaSession(onnxPath, options);
 }
 
 // NOTE: only the failure path (no CUDA binaries) has been run; loading on a real GPU is untested.
-async function createCudaSession(onnxPath: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+async function createCudaSession(onnxPath: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
   const remedy =
     'Install onnxruntime-node with its CUDA 12 binaries (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node) ' +
     'on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, or set EXECUTION_PROVIDER=cpu.';
@@ -53,8 +53,12 @@ async function createCudaSession(onnxPath: string, options: ort.InferenceSession
   }
 
   try {
-    return await ort.InferenceSession.create(onnxPath, options);
+    return await createSession(onnxPath, options);
   } catch (error) {
     throw new ExecutionProviderUnavailableError(`The CUDA execution provider failed to load: ${(error as Error).message}. ${remedy}`, { cause: error });
   }
+}
+
+function createSession(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }

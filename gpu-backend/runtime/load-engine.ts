@@ -4,13 +4,13 @@
  */
 
 import type { Logger } from '../../src/log/logger.js';
-import { BatchDecoder } from './batch-decoder.js';
+import { loadBatchDecoder, type BatchDecoder } from './batch-decoder.js';
 import { BatchEngine } from './batch-engine.js';
 import { DecoderSession } from './decoder-session.js';
 import { createInferenceSession, type SessionConfig } from './execution-provider.js';
 import type { BackendMetrics } from './metrics/backend-metrics.js';
 import { resolveActiveModel, type ActiveModel } from './model-deployment.js';
-import { readModelFolder, type ModelConfig, type ModelFolder } from './model-folder.js';
+import { readModelFolder, type ModelFolder } from './model-folder.js';
 import { SerialEngine } from './serial-engine.js';
 import { TextTokenizer } from './tokenizer.js';
 
@@ -92,15 +92,4 @@ export async function loadSerialEngine(options: LoadEngineOptions): Promise<{ en
 async function loadTokenizer(folder: ModelFolder): Promise<TextTokenizer> {
   const { config } = folder;
   return TextTokenizer.load(folder.dir, config.vocabSize, { bosTokenId: config.bosTokenId, eosTokenId: config.eosTokenId });
-}
-
-/** Loads one ONNX file of a decoder with past for the continuous-batching engine. */
-export async function loadBatchDecoder(onnxPath: string, config: ModelConfig, session: SessionConfig): Promise<BatchDecoder> {
-  const inferenceSession = await createInferenceSession(onnxPath, session);
-  try {
-    return new BatchDecoder(inferenceSession, config, onnxPath);
-  } catch (error) {
-    await inferenceSession.release();
-    throw error;
-  }
 }

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../src/log/logger.js';
+import { loadBatchDecoder } from '../runtime/batch-decoder.js';
 import type { BatchEngine } from '../runtime/batch-engine.js';
 import type { ChoiceRequest } from '../runtime/generation.js';
-import { loadBatchDecoder, loadEngine, type LoadedEngine } from '../runtime/load-engine.js';
+import { loadEngine, type LoadedEngine } from '../runtime/load-engine.js';
 import { BackendMetrics } from '../runtime/metrics/backend-metrics.js';
 import { DEPLOYMENT_FILE, DeploymentWatcher, resolveActiveModel } from '../runtime/model-deployment.js';
 import { importStoriesModel, type ImportedModel } from '../runtime/testing/stories-model.js';

@@ -44,13 +44,17 @@ function tensorBytes(tensor: OnnxTensor): number {
 /**
  * Finds the weight MatMuls (float MatMul on an initializer, possibly behind DequantizeLinear or
  * Cast, com.microsoft MatMulNBits, and MatMulInteger) and sums the bytes of the initializers
- * they read. MatMulInteger's per-column scales live in a following Mul and are not counted.
+ * they read. MatMulInteger's per-column scales live in a following Mul and are not counted, and
+ * neither are float constants that several MatMuls share.
  */
 export function matmulWeightSize(model: OnnxModel): MatMulWeightSize {
   const graph: OnnxGraph = model.graph ?? {};
   const initializers = new Map((graph.initializer ?? []).map((tensor) => [tensor.name ?? '', tensor]));
   const producers = new Map<string, OnnxNode>();
   for (const node of graph.node ?? []) for (const output of node.output ?? []) producers.set(output, node);
+
+  const readers = new Map<string, number>();
+  for (const node of graph.node ?? []) for (const input of node.input ?? []) readers.set(input, (readers.get(input) ?? 0) + 1);
 
   const counted = new Set<string>();
   let weights = 0;
@@ -81,6 +85,9 @@ export function matmulWeightSize(model: OnnxModel): MatMulWeightSize {
     } else if (node.opType === 'MatMul') {
       const weightName = node.input?.[1] ?? '';
       const direct = initializers.get(weightName);
+      // A constant read by several MatMuls (the rotary rotate-half matrix) is part of the graph,
+      // not a layer's weight; the weight quantizers skip it too.
+      if (direct && (readers.get(weightName) ?? 0) > 1) continue;
       if (direct) {
         addInitializer(weightName);
         weights += elementCount(direct.dims ?? []);
