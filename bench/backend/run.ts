@@ -4,7 +4,9 @@
  * first token and inter-token latency for the continuous-batching engine and for the serial
  * engine (one request at a time). An in-process profile of one decode step by batch size follows.
  *
- * Usage: npx tsx bench/backend/run.ts [--json out.json] [--max-tokens 128] [--threads 1] [--rounds 2] [--repeat 1]
+ * Usage: npx tsx bench/backend/run.ts [--json out.json] [--max-tokens 128] [--threads 1] [--batch-threads N] [--rounds 2] [--repeat 1]
+ * --threads sets onnxruntime's intra-op threads for both engines and the profile; --batch-threads
+ * overrides it for the batching engine alone, since only batched steps are large enough to split.
  * Each level sends max(8, rounds × concurrency) requests from a worker thread, so that the client
  * does not share the server's JavaScript thread. With --repeat N the engines alternate N
  * times and the table shows, per engine and level, the run with the median tokens per second.
@@ -48,10 +50,11 @@ interface LevelSummary {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'string' }, 'max-tokens': { type: 'string', default: '128' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '2' }, repeat: { type: 'string', default: '1' } },
+    options: { json: { type: 'string' }, 'max-tokens': { type: 'string', default: '128' }, threads: { type: 'string', default: '1' }, 'batch-threads': { type: 'string' }, rounds: { type: 'string', default: '2' }, repeat: { type: 'string', default: '1' } },
   });
   const maxTokens = Number(values['max-tokens']);
   const threads = Number(values.threads);
+  const batchThreads = Number(values['batch-threads'] ?? values.threads);
   const rounds = Number(values.rounds);
   const repeat = Number(values.repeat);
 
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     const session = { executionProvider: 'cpu' as const, intraOpNumThreads: threads };
 
     const runs: LevelSummary[] = [];
-    const batch = await loadEngine({ modelDir, ...session, maxQueue: 1024, maxBatchSize: 64, maxTokensPerStep: 512, logger: silentLogger });
+    const batch = await loadEngine({ modelDir, ...session, intraOpNumThreads: batchThreads, maxQueue: 1024, maxBatchSize: 64, maxTokensPerStep: 512, logger: silentLogger });
     const serial = await loadSerialEngine({ modelDir, ...session, maxQueue: 1024, logger: silentLogger });
     for (let run = 0; run < repeat; run++) {
       runs.push(...(await benchmarkEngine('batch', batch.engine, maxTokens, rounds)));
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     await decoder.release();
 
     printResults(levels, profiles);
-    const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart, loadAverageAtEnd: loadavg(), threads, maxTokens, rounds, repeat, date: new Date().toISOString() };
+    const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart, loadAverageAtEnd: loadavg(), threads, batchThreads, maxTokens, rounds, repeat, date: new Date().toISOString() };
     if (values.json !== undefined) await writeFile(values.json, JSON.stringify({ environment, levels, runs, profiles }, null, 2));
   } finally {
     await rm(parent, { recursive: true, force: true });
