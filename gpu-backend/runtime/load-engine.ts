@@ -6,8 +6,7 @@
 import type { Logger } from '../../src/log/logger.js';
 import { loadBatchDecoder, type BatchDecoder } from './batch-decoder.js';
 import { BatchEngine } from './batch-engine.js';
-import { DecoderSession } from './decoder-session.js';
-import { createInferenceSession, type SessionConfig } from './execution-provider.js';
+import type { SessionConfig } from './execution-provider.js';
 import type { BackendMetrics } from './metrics/backend-metrics.js';
 import { resolveActiveModel, type ActiveModel } from './model-deployment.js';
 import { readModelFolder, type ModelFolder } from './model-folder.js';
@@ -78,9 +77,8 @@ export async function loadEngine(options: LoadEngineOptions): Promise<LoadedEngi
 export async function loadSerialEngine(options: LoadEngineOptions): Promise<{ engine: SerialEngine; folder: ModelFolder }> {
   const folder = await readModelFolder(options.modelDir);
   const tokenizer = await loadTokenizer(folder);
-  const session = await createInferenceSession(folder.onnxPath, options);
   const engine = new SerialEngine({
-    decoder: new DecoderSession(session, folder.config),
+    decoder: await loadBatchDecoder(folder.onnxPath, folder.config, options),
     tokenizer,
     executionProvider: options.executionProvider,
     maxQueue: options.maxQueue,

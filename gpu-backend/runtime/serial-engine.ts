@@ -1,11 +1,13 @@
 /**
  * An {@link Engine} that runs one request at a time, its choices one after another, from a
- * bounded FIFO. Choices that share a prompt share its prefill.
+ * bounded FIFO. Choices that share a prompt share its prefill. It runs the same decoder and cache
+ * code as {@link BatchEngine}, one row at a time, so the two differ only in scheduling.
  */
 
 import type { Logger } from '../../src/log/logger.js';
 import { AdmissionQueue, type AdmissionTicket } from './admission-queue.js';
-import type { DecoderSession, ForwardResult } from './decoder-session.js';
+import type { BatchDecoder, BatchForwardResult } from './batch-decoder.js';
+import type { BatchEngine } from './batch-engine.js';
 import type { Engine, EngineStatus, GenerationEvent, GenerationRequest } from './generation.js';
 import { Xoshiro128StarStar } from './sampling/prng.js';
 import { TokenSampler } from './sampling/sampler.js';
@@ -13,7 +15,7 @@ import { SequenceOutput } from './sequence-output.js';
 import type { TextTokenizer } from './tokenizer.js';
 
 export interface SerialEngineOptions {
-  decoder: DecoderSession;
+  decoder: BatchDecoder;
   tokenizer: TextTokenizer;
   executionProvider: string;
   /** Requests that may wait behind the running one before new ones are rejected. */
@@ -25,7 +27,7 @@ export class SerialEngine implements Engine {
   readonly executionProvider: string;
   readonly contextLength: number;
   readonly vocabSize: number;
-  private readonly decoder: DecoderSession;
+  private readonly decoder: BatchDecoder;
   private readonly tokenizer: TextTokenizer;
   private readonly queue: AdmissionQueue;
   private readonly sampler: TokenSampler;
@@ -86,7 +88,7 @@ export class SerialEngine implements Engine {
   }
 
   private async *runChoices(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent, void> {
-    let prefill: ForwardResult | undefined;
+    let prefill: BatchForwardResult | undefined;
     let prefillPrompt: readonly number[] | undefined;
 
     for (let index = 0; index < request.choices.length; index++) {
@@ -100,13 +102,15 @@ export class SerialEngine implements Engine {
 
       signal.throwIfAborted();
       if (prefill === undefined || prefillPrompt === undefined || !sameTokens(prefillPrompt, choice.promptTokenIds)) {
-        prefill = await this.decoder.prefill(choice.promptTokenIds);
+        prefill = await this.decoder.prefill([choice.promptTokenIds]);
         prefillPrompt = choice.promptTokenIds;
       }
 
       const random = new Xoshiro128StarStar(choice.seed, index);
       const sampling = { temperature: choice.temperature, topP: choice.topP };
-      let { logits, cache } = prefill;
+      // Decoding appends to the cache in place, so each choice continues a copy of the prompt's.
+      let cache = this.decoder.assemble([{ cache: prefill.cache, row: 0 }]);
+      let logits = prefill.logits[0]!;
       for (;;) {
         signal.throwIfAborted();
         const tokenId = this.sampler.sample(logits, sampling, random);
@@ -118,7 +122,9 @@ export class SerialEngine implements Engine {
         }
 
         signal.throwIfAborted();
-        ({ logits, cache } = await this.decoder.decode(cache, tokenId));
+        const step = await this.decoder.decode(cache, [tokenId]);
+        logits = step.logits[0]!;
+        cache = step.cache;
       }
     }
     this.logger.debug({ choices: request.choices.length }, 'generation finished');
