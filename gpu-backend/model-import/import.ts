@@ -31,7 +31,7 @@ import {
 } from './llama-graph.js';
 
 /** Bumped whenever the produced folder changes meaning; caches re-import on a mismatch. */
-export const IMPORTER_VERSION = 1;
+export const IMPORTER_VERSION = 2;
 export const ONNX_MODEL_PATH = 'onnx/model.onnx';
 export const PROVENANCE_FILE = 'slimgate.json';
 
