@@ -145,7 +145,7 @@ describe('graph pieces vs the float64 reference', () => {
         newKey: 'new_key',
         newValue: 'new_value',
       };
-      const out = groupedQueryAttention(b, x, rotaryCosSin(b, pos, hd, 10000), attentionMask(b, x, mask), names, {
+      const out = groupedQueryAttention(b, x, rotaryCosSin(b, pos, hd, 10000), attentionMask(b, x, mask, H / KV), names, {
         numHeads: H,
         numKvHeads: KV,
         headDim: hd,

@@ -196,10 +196,11 @@ export function applyRotary(b: GraphBuilder, x: string, cos: string, sin: string
 }
 
 /**
- * Boolean mask [batch, 1, 1, seq, past+seq]: true where a query may attend to a key, i.e. the
- * key is not after the query in the cache timeline and its attention_mask entry is 1.
+ * Boolean mask [batch, 1, groups·seq, past+seq]: true where a query may attend to a key, i.e. the
+ * key is not after the query in the cache timeline and its attention_mask entry is 1. The seq
+ * rows repeat once per query head of a kv group, the row order of {@link groupedQueryAttention}.
  */
-export function attentionMask(b: GraphBuilder, inputIds: string, mask: string): string {
+export function attentionMask(b: GraphBuilder, inputIds: string, mask: string, groups: number): string {
   const seqLen = b.op('Gather', [b.op('Shape', [inputIds]), b.constInt64([1], true)], { axis: 0 });
   const totalLen = b.op('Gather', [b.op('Shape', [mask]), b.constInt64([1], true)], { axis: 0 });
   const pastLen = b.op('Sub', [totalLen, seqLen]);
@@ -210,8 +211,9 @@ export function attentionMask(b: GraphBuilder, inputIds: string, mask: string): 
     b.op('Unsqueeze', [keyPositions, b.constInt64([0])]),
     b.op('Unsqueeze', [queryPositions, b.constInt64([1])]),
   ]);
-  const padding = b.op('Unsqueeze', [b.op('Cast', [mask], { to: DataType.BOOL }), b.constInt64([1, 2, 3])]);
-  return b.op('And', [causal, padding]);
+  const padding = b.op('Unsqueeze', [b.op('Cast', [mask], { to: DataType.BOOL }), b.constInt64([1, 2])]);
+  const allowed = b.op('And', [causal, padding]); // [B, 1, S, T]
+  return groups === 1 ? allowed : b.op('Tile', [allowed, b.constInt64([1, 1, groups, 1])]);
 }
 
 export interface AttentionNames {
@@ -259,16 +261,17 @@ export function groupedQueryAttention(
   const vNew = b.op('Transpose', [v4], { perm: [0, 2, 1, 3] }, { output: names.newValue });
   const presentKey = b.op('Concat', [names.pastKey, kNew], { axis: 2 }, { output: names.presentKey });
   const presentValue = b.op('Concat', [names.pastValue, vNew], { axis: 2 }, { output: names.presentValue });
-  // Queries grouped by their kv head: [B, S, KV, G, hd] → [B, KV, G, S, hd].
-  const q5 = b.op('Transpose', [b.op('Reshape', [qRot, b.constInt64([0, 0, KV, groups, hd])])], { perm: [0, 2, 3, 1, 4] });
-  // Keys [B, KV, T, hd] → [B, KV, 1, hd, T]; broadcasting shares each kv head across its group.
-  const kT = b.op('Transpose', [b.op('Unsqueeze', [presentKey, b.constInt64([2])])], { perm: [0, 1, 2, 4, 3] });
-  const scores = b.op('Div', [b.op('MatMul', [q5, kT]), b.constFloat([Math.sqrt(hd)], [], 'sqrt_head_dim')]);
+  // Queries grouped by their kv head, each group's rows stacked: [B, S, KV, G, hd] → [B, KV, G·S, hd].
+  // One GEMM per row and kv head then serves the whole group, half as many calls as per query head.
+  const grouped = b.op('Transpose', [b.op('Reshape', [qRot, b.constInt64([0, 0, KV, groups, hd])])], { perm: [0, 2, 3, 1, 4] });
+  const queries = b.op('Reshape', [grouped, b.constInt64([0, 0, -1, hd])]);
+  const keysT = b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] });
+  const scores = b.op('Div', [b.op('MatMul', [queries, keysT]), b.constFloat([Math.sqrt(hd)], [], 'sqrt_head_dim')]); // [B, KV, G·S, T]
   const masked = b.op('Where', [mask, scores, b.constFloat([MASK_VALUE], [], 'mask_value')]);
   const probs = b.op('Softmax', [masked], { axis: -1 });
-  const v5 = b.op('Unsqueeze', [presentValue, b.constInt64([2])]);
-  const context = b.op('MatMul', [probs, v5]); // [B, KV, G, S, hd]
-  const merged = b.op('Reshape', [b.op('Transpose', [context], { perm: [0, 3, 1, 2, 4] }), b.constInt64([0, 0, H * hd])]);
+  const context = b.op('MatMul', [probs, presentValue]); // [B, KV, G·S, hd]
+  const perHead = b.op('Reshape', [context, b.constInt64([0, 0, groups, -1, hd])]); // [B, KV, G, S, hd]
+  const merged = b.op('Reshape', [b.op('Transpose', [perHead], { perm: [0, 3, 1, 2, 4] }), b.constInt64([0, 0, H * hd])]);
   return b.scope('o_proj', () => b.op('MatMul', [merged, names.oProj]));
 }
 
@@ -319,7 +322,7 @@ export function buildLlamaModel(cfg: LlamaGraphConfig, weights: LlamaWeights, op
   let hidden = b.scope('model/embed_tokens', () => b.op('Gather', [embed, inputIds], { axis: 0 }));
   const { rotary, allowed } = b.scope('model', () => ({
     rotary: b.scope('rotary_emb', () => rotaryCosSin(b, positionIds, hd, cfg.ropeTheta)),
-    allowed: b.scope('attn_mask', () => attentionMask(b, inputIds, mask)),
+    allowed: b.scope('attn_mask', () => attentionMask(b, inputIds, mask, H / KV)),
   }));
 
   weights.layers.forEach((w, l) => {
