@@ -262,7 +262,7 @@ export function groupedQueryAttention(
   const presentKey = b.op('Concat', [names.pastKey, kNew], { axis: 2 }, { output: names.presentKey });
   const presentValue = b.op('Concat', [names.pastValue, vNew], { axis: 2 }, { output: names.presentValue });
   // Queries grouped by their kv head, each group's rows stacked: [B, S, KV, G, hd] → [B, KV, G·S, hd].
-  // One GEMM per row and kv head then serves the whole group, half as many calls as per query head.
+  // One GEMM per row and kv head then serves the whole group, G times fewer calls than one per query head.
   const grouped = b.op('Transpose', [b.op('Reshape', [qRot, b.constInt64([0, 0, KV, groups, hd])])], { perm: [0, 2, 3, 1, 4] });
   const queries = b.op('Reshape', [grouped, b.constInt64([0, 0, -1, hd])]);
   const keysT = b.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] });
