@@ -28,6 +28,7 @@ import type { Logger } from '../src/log/logger.js';
 import { BackendPool } from '../src/routing/backend-pool.js';
 import { HealthChecker } from '../src/routing/health-checker.js';
 import { openFileKeyStore } from '../src/tenancy/file-key-store.js';
+import { createNodeFetch } from './node-fetch.js';
 
 /** Backends used when BACKENDS is unset: the local backend of `npm run backend`, as in wrangler.toml. */
 export const DEFAULT_BACKENDS = JSON.stringify([{ name: 'local', baseURL: 'http://127.0.0.1:8000/v1', models: ['stories260K'] }]);
@@ -74,8 +75,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
     logger: options.logger,
   });
   healthChecker.start();
+  const backendFetch = createNodeFetch();
   const app = createGateway({
     ...settings,
+    fetch: backendFetch.fetch,
     logger: options.logger,
     backendPool,
     tenancy: { ...settings.tenancy, ...(keyStore === undefined ? {} : { keyStore }) },
@@ -98,6 +101,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
         server.close((error) => (error === undefined ? resolveClosed() : rejectClosed(error)));
       });
       await persistence?.close();
+      await backendFetch.close();
     },
   };
 }

@@ -1,0 +1,77 @@
+/**
+ * Backend calls of the Node entry through undici's `request` on a keep-alive pool, in place of
+ * the global `fetch`. Node's `fetch` is undici's WHATWG layer, which builds several web streams
+ * and wrappers per call. `request` returns a Node stream, and this adapter wraps it in one
+ * ReadableStream, so the gateway still gets a standard Response.
+ */
+
+import type { Readable } from 'node:stream';
+
+import { Agent, request } from 'undici';
+
+import type { FetchFunction } from '../src/gateway/forward.js';
+
+export interface NodeFetchOptions {
+  /** Open connections per backend origin (default 128). */
+  connections?: number;
+  /** Idle time before a pooled connection closes, in milliseconds (default 30 s). */
+  keepAliveTimeoutMs?: number;
+}
+
+/** Statuses whose responses have no body, which the Response constructor rejects a body for. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * Creates a {@link FetchFunction} for backend calls. It supports what the gateway sends: a
+ * method, string headers, a string body and an abort signal.
+ *
+ * @example
+ * const app = createGateway({ backends, logger, fetch: createNodeFetch() });
+ */
+export function createNodeFetch(options: NodeFetchOptions = {}): { fetch: FetchFunction; close(): Promise<void> } {
+  const dispatcher = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 });
+
+  const fetch: FetchFunction = async (input, init) => {
+    if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') {
+      throw new TypeError('createNodeFetch: only string request bodies are supported.');
+    }
+    const response = await request(input, {
+      method: (init.method ?? 'GET') as 'GET',
+      headers: init.headers as Record<string, string> | undefined,
+      body: init.body ?? null,
+      signal: init.signal ?? null,
+      dispatcher,
+    });
+
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+      else if (value !== undefined) headers.set(name, value);
+    }
+    if (NULL_BODY_STATUSES.has(response.statusCode)) {
+      response.body.resume();
+      return new Response(null, { status: response.statusCode, headers });
+    }
+    return new Response(webStreamOf(response.body), { status: response.statusCode, headers });
+  };
+
+  return { fetch, close: () => dispatcher.close() };
+}
+
+/** Wraps a Node stream of Buffers in a byte ReadableStream that pulls one chunk at a time. */
+function webStreamOf(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      },
+      cancel(reason) {
+        body.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
