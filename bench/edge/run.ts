@@ -26,6 +26,11 @@ const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex === -1 ? undefined : args[jsonIndex + 1];
 const withWorkerd = !args.includes('--no-workerd');
 
+// Miniflare would otherwise download request.cf data, and wrangler would send usage metrics; the
+// benchmark reaches only loopback.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+
 const MODEL = 'bench-model';
 const CONCURRENCIES = [1, 32];
 const REQUESTS = quick ? { 1: 300, 32: 2_000 } : { 1: 2_000, 32: 10_000 };
