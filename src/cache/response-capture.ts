@@ -96,16 +96,30 @@ function captureJson(options: ResponseCaptureOptions): TransformStream<Uint8Arra
         bytes.set(chunk, offset);
         offset += chunk.byteLength;
       }
-
-      let body: unknown;
-      try {
-        body = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        return options.onSkip('the body is not valid JSON');
-      }
-      if (!isCompletionObject(body)) return options.onSkip('the body is not a completion object');
-      await options.onComplete(body);
+      const result = completionOfJson(new TextDecoder().decode(bytes));
+      if (typeof result === 'string') return options.onSkip(result);
+      await options.onComplete(result);
     },
   });
+}
+
+/**
+ * Returns the completion object of a whole JSON body, or the reason it cannot be cached.
+ * `maxBodyBytes` bounds the body's UTF-8 size when given.
+ */
+export function completionOfJson(text: string, maxBodyBytes?: number): CompletionObject | string {
+  // n UTF-16 units encode to n to 3n UTF-8 bytes, so only lengths in between need measuring.
+  if (maxBodyBytes !== undefined && text.length * 3 > maxBodyBytes) {
+    const size = text.length > maxBodyBytes ? text.length : new TextEncoder().encode(text).byteLength;
+    if (size > maxBodyBytes) return `the body is larger than ${maxBodyBytes} bytes`;
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return 'the body is not valid JSON';
+  }
+  return isCompletionObject(body) ? body : 'the body is not a completion object';
 }

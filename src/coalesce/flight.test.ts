@@ -17,6 +17,38 @@ function controlledBody() {
 }
 
 describe('Flight', () => {
+  it('shares a finished body with joiners', async () => {
+    let closed = 0;
+    const flight = new Flight({ maxBufferedBytes: 1024, onClosed: () => closed++ });
+    const leader = flight.join(undefined, { deferBody: true });
+    const joiner = flight.join();
+
+    flight.finish({ status: 200, headers: { 'content-type': 'application/json' } }, encoder.encode('{"id":"x"}'));
+    leader.leave();
+
+    expect(await joiner.head).toEqual({ status: 200, headers: { 'content-type': 'application/json' } });
+    expect(await new Response(joiner.body()).text()).toBe('{"id":"x"}');
+    expect(flight.joinable).toBe(false);
+    expect(flight.participantCount).toBe(0);
+    expect(flight.signal.aborted).toBe(false);
+    expect(closed).toBe(1);
+  });
+
+  it('subscribes a deferred leader when its body is first read', async () => {
+    const flight = new Flight({ maxBufferedBytes: 1024 });
+    const leader = flight.join(undefined, { deferBody: true });
+    const leaderBody = leader.body();
+    const { body, controller } = controlledBody();
+    const pumped = flight.start({ status: 200, headers: {} }, body);
+
+    controller.enqueue(encoder.encode('streamed'));
+    controller.close();
+    await pumped;
+
+    expect(await new Response(leaderBody).text()).toBe('streamed');
+    expect(leader.body()).toBe(leaderBody);
+  });
+
   it('replays buffered chunks to late joiners', async () => {
     const flight = new Flight({ maxBufferedBytes: 1024 });
     const leader = flight.join();

@@ -26,6 +26,16 @@ export interface FlightParticipant {
   head: Promise<FlightHead>;
   /** Returns the body from its first byte; read it only after `head` resolved. */
   body(): ReadableStream<Uint8Array>;
+  /** Leaves the flight without reading the body. */
+  leave(): void;
+}
+
+export interface JoinOptions {
+  /**
+   * Subscribes to the body only when `body()` is first called. Only the leader may defer, and it
+   * must call `body()` before {@link Flight.start}, so that it cannot miss a chunk.
+   */
+  deferBody?: boolean;
 }
 
 type FlightState = 'pending' | 'streaming' | 'done' | 'failed';
@@ -82,7 +92,7 @@ export class Flight {
    * Adds a participant. `clientSignal` is the participant's request signal: once it aborts, the
    * participant no longer keeps the backend call alive.
    */
-  join(clientSignal?: AbortSignal): FlightParticipant {
+  join(clientSignal?: AbortSignal, options: JoinOptions = {}): FlightParticipant {
     if (!this.joinable) throw new Error('Flight.join: the flight no longer accepts participants.');
     this.participants++;
 
@@ -98,8 +108,8 @@ export class Flight {
 
     // Subscribing now, before the head arrives, means no chunk can be missed even if the
     // buffer for later joiners overflows in between.
-    const body = this.subscribe(leave);
-    return { head: this.head, body: () => body };
+    let body = options.deferBody === true ? undefined : this.subscribe(leave);
+    return { head: this.head, body: () => (body ??= this.subscribe(leave)), leave };
   }
 
   /** Starts fanning out `body`; returns a promise that settles when the body is fully read. */
@@ -108,6 +118,24 @@ export class Flight {
     this.state = 'streaming';
     this.resolveHead(head);
     return this.pump(body.getReader());
+  }
+
+  /** Shares a body that is already complete: every subscriber gets `body` at once and its end. */
+  finish(head: FlightHead, body: Uint8Array): void {
+    if (this.state !== 'pending') throw new Error(`Flight.finish: the flight is already ${this.state}.`);
+    this.state = 'streaming';
+    this.resolveHead(head);
+    this.buffer(body);
+    for (const [subscriber, leave] of this.subscribers) this.deliver(subscriber, leave, body);
+
+    this.state = 'done';
+    for (const [subscriber, leave] of this.subscribers) {
+      subscriber.close();
+      leave();
+    }
+    this.subscribers.clear();
+    this.chunks = [];
+    this.notifyClosed();
   }
 
   /** Fails every participant that has not received the head yet. */

@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { installObservability, type ObservabilityOptions } from '../metrics/gateway-observability.js';
 import { accessLog } from '../middleware/access-log/index.js';
 import { apiKeyAuth, requireModelAccess } from '../middleware/auth/index.js';
+import { markCompleteBody } from '../middleware/complete-body.js';
 import { requestLimits, type RequestLimitsOptions } from '../middleware/limits/index.js';
 import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
 import { usageLimits, type SpendRecord } from '../middleware/rate-limit/index.js';
@@ -196,7 +197,9 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
 
     // c.body keeps the headers that middleware set (x-request-id); a bare Response would drop them.
     const status = reply.status as ContentfulStatusCode;
-    return reply.body === null ? c.body(null, status, reply.headers) : c.body(reply.body, status, reply.headers);
+    if (reply.body === null) return c.body(null, status, reply.headers);
+    if (typeof reply.body === 'string') return markCompleteBody(c.body(reply.body, status, reply.headers), reply.body);
+    return c.body(reply.body, status, reply.headers);
   };
 
   const cacheLayer = createResultCacheLayer(options.resultCache ?? {}, logger);

@@ -68,11 +68,7 @@ export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, no
     if (ended) return;
     ended = true;
 
-    if (kind === 'json' && !jsonTooLong) {
-      const parsed = parseJson(jsonText);
-      usage = readUsage(parsed);
-      text = readChoiceText(parsed).slice(0, MAX_TEXT_CHARS);
-    }
+    if (kind === 'json' && !jsonTooLong) ({ usage, text } = observeCompleteJson(jsonText));
     onEnd({ firstChunkAt, endedAt: now(), usage, contentEvents, complete, text });
   };
 
@@ -104,6 +100,13 @@ export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, no
   // ended without a complete body, which is still measured.
   body.pipeTo(transform.writable).catch(() => finish(false));
   return transform.readable;
+}
+
+/** Returns the usage and first-choice text of a whole JSON body. */
+export function observeCompleteJson(jsonText: string): Pick<BodyObservation, 'usage' | 'text'> {
+  if (jsonText.length > MAX_JSON_BYTES) return { usage: null, text: '' };
+  const parsed = parseJson(jsonText);
+  return { usage: readUsage(parsed), text: readChoiceText(parsed).slice(0, MAX_TEXT_CHARS) };
 }
 
 function parseJson(text: string): unknown {

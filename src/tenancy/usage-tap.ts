@@ -67,6 +67,11 @@ interface UsageExtractor {
   finish(): TokenUsage | undefined;
 }
 
+/** Returns the `usage` of a whole JSON body, or undefined when it has none or is not JSON. */
+export function usageOfJson(text: string): TokenUsage | undefined {
+  return readUsage(parseJson(text));
+}
+
 class JsonUsageExtractor implements UsageExtractor {
   readonly #chunks: Uint8Array[] = [];
   #bytes = 0;
@@ -83,8 +88,7 @@ class JsonUsageExtractor implements UsageExtractor {
   finish(): TokenUsage | undefined {
     if (this.#bytes > MAX_JSON_BODY_BYTES) return undefined;
     const decoder = new TextDecoder();
-    const text = this.#chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
-    return readUsage(parseJson(text));
+    return usageOfJson(this.#chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode());
   }
 }
 

@@ -10,13 +10,14 @@ import { computeCacheKeys, isDeterministic, type Sha256Hex } from '../../cache/c
 import { usageOf, type CompletionObject } from '../../cache/completion-types.js';
 import { conversationText } from '../../cache/conversation-text.js';
 import { replayEventStream } from '../../cache/replay-stream.js';
-import { createResponseCapture } from '../../cache/response-capture.js';
+import { completionOfJson, createResponseCapture } from '../../cache/response-capture.js';
 import type { ResponseStore, StoredResponse } from '../../cache/response-store.js';
 import type { SemanticIndex } from '../../cache/semantic-index.js';
 import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables, CacheStatus } from '../../cache/variables.js';
 import type { Logger } from '../../log/logger.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
+import { completeBodyOf, markCompleteBody } from '../complete-body.js';
 import { replaceBody } from '../replace-body.js';
 
 export const CACHE_STATUS_HEADER = 'x-slimgate-cache-status';
@@ -108,24 +109,31 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
     // A request that joined another in-flight request gets the same bytes, which that one stores.
     if (c.get('coalescedRole') === 'joined') return;
 
+    const onComplete = async (completion: CompletionObject): Promise<void> => {
+      const value: StoredResponse = { endpoint, body: JSON.stringify(completion), storedAt: Date.now() };
+      // The response itself is unaffected, so a failed write is logged rather than failing it.
+      try {
+        await store.set(keys.exact, value, directive.ttlSeconds);
+        if (semantic !== undefined && text !== undefined && keys.scope !== undefined) await semantic.add(keys.scope, text, keys.exact);
+      } catch (error) {
+        logger.warn({ err: error, requestId: requestIdOf(c), store: store.name }, 'result cache write failed');
+      }
+    };
+    const onSkip = (reason: string): void => logger.debug({ requestId: requestIdOf(c), reason }, 'response not cached');
+
+    // A body already in memory is stored before the response goes out, as the capture below
+    // does at the end of a stream.
+    const complete = completeBodyOf(c);
+    if (complete !== undefined) {
+      const result = completionOfJson(complete, settings.maxCapturedBytes);
+      if (typeof result === 'string') onSkip(result);
+      else await onComplete(result);
+      return;
+    }
+
     // NOTE: a stream requested without stream_options.include_usage carries no usage, so its
     // stored response, and every hit served from it, reports no usage or saved tokens.
-    const capture = createResponseCapture({
-      endpoint,
-      streaming: request.stream === true,
-      maxBodyBytes: settings.maxCapturedBytes,
-      onComplete: async (completion) => {
-        const value: StoredResponse = { endpoint, body: JSON.stringify(completion), storedAt: Date.now() };
-        // The client already has every byte, so a failed write is logged rather than breaking its stream.
-        try {
-          await store.set(keys.exact, value, directive.ttlSeconds);
-          if (semantic !== undefined && text !== undefined && keys.scope !== undefined) await semantic.add(keys.scope, text, keys.exact);
-        } catch (error) {
-          logger.warn({ err: error, requestId: requestIdOf(c), store: store.name }, 'result cache write failed');
-        }
-      },
-      onSkip: (reason) => logger.debug({ requestId: requestIdOf(c), reason }, 'response not cached'),
-    });
+    const capture = createResponseCapture({ endpoint, streaming: request.stream === true, maxBodyBytes: settings.maxCapturedBytes, onComplete, onSkip });
     replaceBody(c, response.body.pipeThrough(capture));
   };
 
@@ -144,7 +152,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
     }
 
     const request = c.get('openaiRequest')!;
-    if (request.stream !== true) return c.body(stored.body, 200, { 'content-type': 'application/json' });
+    if (request.stream !== true) return markCompleteBody(c.body(stored.body, 200, { 'content-type': 'application/json' }), stored.body);
 
     const includeUsage = request.stream_options?.include_usage === true;
     return c.body(replayEventStream(endpoint, completion, { includeUsage }), 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

@@ -16,6 +16,7 @@ import type { Logger } from '../../log/logger.js';
 import { ApiError } from '../../openai/errors.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
 import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_MAX_CACHE_TTL_SECONDS } from '../cache/index.js';
+import { completeBodyOf } from '../complete-body.js';
 import { replaceBody } from '../replace-body.js';
 
 export const COALESCED_HEADER = 'x-slimgate-coalesced';
@@ -78,7 +79,8 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
     }
 
     const claim = registry.claim(key);
-    const participant = claim.flight.join(c.req.raw.signal);
+    // The leader subscribes to the shared body only if it streams (see below).
+    const participant = claim.flight.join(c.req.raw.signal, { deferBody: claim.role === 'leader' });
 
     if (claim.role === 'joined') {
       let head: FlightHead;
@@ -115,10 +117,19 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
       const value = response.headers.get(name);
       if (value !== null) headers[name] = value;
     }
+    // A body already in memory goes to the joiners at once, and the leader keeps its response.
+    const complete = completeBodyOf(c);
+    if (complete !== undefined) {
+      claim.flight.finish({ status: response.status, headers }, new TextEncoder().encode(complete));
+      participant.leave();
+      return;
+    }
+
     // The leader's own response stream keeps a Node request alive until the body is read. On
     // Workers, flights run in a Durable Object coordinator (options.coordinatorFor) instead.
+    const leaderBody = participant.body();
     void claim.flight.start({ status: response.status, headers }, response.body);
-    replaceBody(c, participant.body());
+    replaceBody(c, leaderBody);
   };
 }
 

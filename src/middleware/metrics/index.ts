@@ -8,10 +8,11 @@ import { routePath } from 'hono/route';
 
 import type { CostModel } from '../../cost/cost-model.js';
 import type { Logger } from '../../log/logger.js';
-import { observeBody, type BodyKind, type BodyObservation } from '../../metrics/body-observer.js';
+import { observeBody, observeCompleteJson, type BodyKind, type BodyObservation } from '../../metrics/body-observer.js';
 import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { CacheStatus, RequestRecord } from '../../metrics/request-record.js';
 import { waitUntil } from '../../metrics/wait-until.js';
+import { completeBodyOf } from '../complete-body.js';
 import { replaceBody } from '../replace-body.js';
 
 /** Response header where a backend may report its queue time, in milliseconds. */
@@ -75,8 +76,13 @@ export function metrics<E extends Env = Env>(options: MetricsOptions<E>): Middle
 
     let resolveEnded!: (observation: BodyObservation) => void;
     const ended = new Promise<BodyObservation>((resolve) => (resolveEnded = resolve));
+    const complete = completeBodyOf(c);
     if (response.body === null) {
       resolveEnded({ firstChunkAt: null, endedAt: clock(), usage: null, contentEvents: 0, complete: true, text: '' });
+    } else if (complete !== undefined) {
+      // The whole body is ready now, so its first byte and its end are this moment.
+      const at = clock();
+      resolveEnded({ ...observeCompleteJson(complete), firstChunkAt: complete === '' ? null : at, endedAt: at, contentEvents: 0, complete: true });
     } else {
       const observed = observeBody(response.body, bodyKind(response.headers.get('content-type')), clock, resolveEnded);
       replaceBody(c, observed);

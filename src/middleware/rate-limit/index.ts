@@ -7,10 +7,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Logger } from '../../log/logger.js';
 import { costOf, estimateUsage, type PriceTable, type TokenUsage } from '../../tenancy/pricing.js';
-import { tapUsage, type BodyOutcome } from '../../tenancy/usage-tap.js';
+import { tapUsage, usageOfJson, type BodyOutcome } from '../../tenancy/usage-tap.js';
 import type { UsageStore } from '../../tenancy/usage-store.js';
 import type { TenancyVariables } from '../../tenancy/variables.js';
 import { BILLED_TOKENS_HEADER } from '../cache/index.js';
+import { completeBodyOf } from '../complete-body.js';
 import type { GenerationRequest } from '../limits/request-measures.js';
 import { replaceBody } from '../replace-body.js';
 import { limitExceeded } from './errors.js';
@@ -123,6 +124,14 @@ async function settleAfterBody(
   // A cached response used no backend, so it costs nothing, though its body still carries usage.
   if (!response.ok || response.body === null || response.headers.get(BILLED_TOKENS_HEADER) === '0') {
     await settleWith(undefined, 'error');
+    return;
+  }
+
+  // A body already in memory is read here and settled before the client gets any of it, as
+  // the tap below does at the end of a stream.
+  const complete = completeBodyOf(c);
+  if (complete !== undefined) {
+    await settleWith(usageOfJson(complete), 'complete');
     return;
   }
 

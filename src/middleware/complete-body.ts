@@ -1,0 +1,25 @@
+/**
+ * Responses whose whole body the gateway already has in memory: replies to non-streaming requests,
+ * which the router reads whole from the backend, and JSON cache hits. Middleware that observes
+ * bodies (usage, result cache, coalescing, metrics) reads the text from here and leaves such a
+ * response as it is. Wrapping it in a stream per middleware would cost a web stream each, and
+ * building web streams is one of the larger per-request costs in Node 20.
+ *
+ * A response built any other way, or rebuilt by later code, has no entry, and the middleware
+ * falls back to observing its body as a stream.
+ */
+
+import type { Context } from 'hono';
+
+const completeBodies = new WeakMap<Response, string>();
+
+/** Records that `response` has `text` as its whole body; returns the response. */
+export function markCompleteBody(response: Response, text: string): Response {
+  completeBodies.set(response, text);
+  return response;
+}
+
+/** Returns the whole body of `c.res` when it is known, without reading the body. */
+export function completeBodyOf(c: Context): string | undefined {
+  return completeBodies.get(c.res);
+}
