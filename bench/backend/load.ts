@@ -3,7 +3,7 @@
  * workers, each timing the arrival of its server-sent events.
  */
 
-import { startTypeScriptWorker } from '../../gpu-backend/runtime/ts-worker.js';
+import { Worker } from 'node:worker_threads';
 
 export interface RequestTiming {
   /** Seconds from sending the request to the first content event. */
@@ -33,7 +33,10 @@ export interface LoadOptions {
 
 /** Runs {@link runLoad} in a worker thread (loaded through tsx), off the calling thread. */
 export async function runLoadInWorker(options: LoadOptions): Promise<LoadResult> {
-  const worker = startTypeScriptWorker(new URL('./load-worker.ts', import.meta.url), options);
+  // A worker does not inherit tsx's loader, so a plain-JavaScript bootstrap registers it first.
+  const entry = new URL('./load-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(bootstrap, { eval: true, workerData: options });
   try {
     return await new Promise<LoadResult>((resolve, reject) => {
       worker.once('message', resolve);
