@@ -4,7 +4,6 @@
  */
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId, type RequestIdVariables } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -15,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { installObservability, type ObservabilityOptions } from '../metrics/gateway-observability.js';
 import { accessLog } from '../middleware/access-log/index.js';
 import { apiKeyAuth, requireModelAccess } from '../middleware/auth/index.js';
+import { bodyLimit } from '../middleware/body-limit/index.js';
 import { markCompleteBody } from '../middleware/complete-body.js';
 import { requestLimits, type RequestLimitsOptions } from '../middleware/limits/index.js';
 import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
@@ -162,19 +162,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     }),
   );
 
-  // NOTE: under `wrangler dev` (wrangler 4.84) the request after a 413 for an oversized chunked
-  // body on the same connection fails with "Your worker restarted mid-request". Cancelling the
-  // unread body does not prevent it. The Node entry is unaffected.
-  const limitBody = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => {
-      throw new ApiError(`The request body is larger than the limit of ${maxBodyBytes} bytes.`, {
-        status: 413,
-        type: 'invalid_request_error',
-        code: 'request_too_large',
-      });
-    },
-  });
+  const limitBody = bodyLimit({ maxBytes: maxBodyBytes });
 
   const forwardGeneration = async (endpoint: GenerationEndpoint, c: Context<GatewayEnv>): Promise<Response> => {
     const request = c.get('openaiRequest');

@@ -8,6 +8,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import path from 'node:path';
 
 import OpenAI, { APIError } from 'openai';
@@ -159,6 +160,41 @@ describe('gateway in workerd with the mock backend', () => {
     expect(response.status).toBe(400);
     expectMatchesSchema('ErrorResponse', body);
     expect(body.error.code).toBe('invalid_json');
+  });
+
+  it('keeps the connection usable after a chunked body over the limit', async () => {
+    // One keep-alive socket, so the second request reuses the connection of the rejected one.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { hostname, port } = new URL(gatewayURL);
+    const send = (write: (request: ClientRequest) => void, headers: Record<string, string>): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest({ hostname, port, path: '/v1/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.setTimeout(20_000, () => request.destroy(new Error('timed out')));
+        request.on('error', reject);
+        write(request);
+      });
+
+    try {
+      // Without a content-length, the body is sent chunked: 2 MiB against the 1 MiB default limit.
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const rejected = await send((request) => {
+        for (let sent = 0; sent < 2 * 1024 * 1024; sent += chunk.length) request.write(chunk);
+        request.end();
+      }, {});
+      const body = JSON.stringify({ model: 'mock-model', prompt: 'Once' });
+      const next = await send((request) => request.end(body), { 'content-length': String(Buffer.byteLength(body)) });
+
+      expect(rejected.status).toBe(413);
+      expect((JSON.parse(rejected.body) as { error: { code: string } }).error.code).toBe('request_too_large');
+      expect(next.status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('rejects a missing model with 400', async () => {
