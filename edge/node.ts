@@ -87,7 +87,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveListening, rejectListening) => {
-    const started = serve({ fetch: app.fetch, hostname: options.hostname, port: options.port }, () => resolveListening(started));
+    const started = serve({ fetch: withChunkedStreams(app.fetch), hostname: options.hostname, port: options.port }, () => resolveListening(started));
     started.once('error', rejectListening);
   });
 
@@ -103,6 +103,20 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
       await persistence?.close();
       await backendFetch.close();
     },
+  };
+}
+
+/**
+ * Marks server-sent event responses `transfer-encoding: chunked`, which Node uses for them anyway.
+ * Without the header, @hono/node-server 1.19 first tries to read two chunks, so that it can send a
+ * content-length. When the second is not ready at once, it waits a timer tick (1 ms or more)
+ * before it sends the headers and the first event.
+ */
+function withChunkedStreams<A extends unknown[]>(fetch: (request: Request, ...rest: A) => Response | Promise<Response>) {
+  return async (request: Request, ...rest: A): Promise<Response> => {
+    const response = await fetch(request, ...rest);
+    if (response.headers.get('content-type')?.startsWith('text/event-stream') === true) response.headers.set('transfer-encoding', 'chunked');
+    return response;
   };
 }
 

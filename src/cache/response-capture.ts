@@ -1,11 +1,12 @@
 /**
- * A pass-through stream that hands every chunk to the client unchanged and, when the body
- * completes, rebuilds the complete response object for the cache.
+ * A body tap that reads every chunk on its way to the client and, when the body completes,
+ * rebuilds the complete response object for the cache.
  */
 
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { isCompletionObject, type CompletionObject } from './completion-types.js';
 import { EventStreamParser } from '../sse/event-stream-parser.js';
+import type { BodyTap } from '../streams/body-tap.js';
 import { CompletionStreamAssembler, UnassemblableStreamError } from './stream-assembler.js';
 
 export interface ResponseCaptureOptions {
@@ -24,14 +25,14 @@ export interface ResponseCaptureOptions {
 }
 
 /**
- * Returns a TransformStream for `response.body.pipeThrough(...)`. The client's cancel or an
- * upstream error ends the pipe without calling flush, so such bodies are never stored.
+ * Returns a tap for the response body. A body that the client cancelled or that failed upstream
+ * is never stored.
  */
-export function createResponseCapture(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+export function responseCaptureTap(options: ResponseCaptureOptions): BodyTap {
   return options.streaming ? captureEventStream(options) : captureJson(options);
 }
 
-function captureEventStream(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+function captureEventStream(options: ResponseCaptureOptions): BodyTap {
   const assembler = new CompletionStreamAssembler(options.endpoint);
   let skipReason: string | undefined;
   let sawDone = false;
@@ -55,12 +56,12 @@ function captureEventStream(options: ResponseCaptureOptions): TransformStream<Ui
     }
   });
 
-  return new TransformStream({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
+  return {
+    chunk(chunk) {
       if (skipReason === undefined) parser.push(chunk);
     },
-    async flush() {
+    async end(outcome) {
+      if (outcome !== 'complete') return;
       parser.end();
       if (skipReason === undefined && !sawDone) skipReason = 'the stream ended without [DONE]';
       if (skipReason !== undefined) return options.onSkip(skipReason);
@@ -74,20 +75,20 @@ function captureEventStream(options: ResponseCaptureOptions): TransformStream<Ui
       }
       await options.onComplete(completion);
     },
-  });
+  };
 }
 
-function captureJson(options: ResponseCaptureOptions): TransformStream<Uint8Array, Uint8Array> {
+function captureJson(options: ResponseCaptureOptions): BodyTap {
   const chunks: Uint8Array[] = [];
   let size = 0;
 
-  return new TransformStream({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
+  return {
+    chunk(chunk) {
       size += chunk.byteLength;
       if (size <= options.maxBodyBytes) chunks.push(chunk);
     },
-    async flush() {
+    async end(outcome) {
+      if (outcome !== 'complete') return;
       if (size > options.maxBodyBytes) return options.onSkip(`the body is larger than ${options.maxBodyBytes} bytes`);
 
       const bytes = new Uint8Array(size);
@@ -100,7 +101,7 @@ function captureJson(options: ResponseCaptureOptions): TransformStream<Uint8Arra
       if (typeof result === 'string') return options.onSkip(result);
       await options.onComplete(result);
     },
-  });
+  };
 }
 
 /**

@@ -18,12 +18,15 @@ describe('observeBody', () => {
     const { writer, output, ended } = observed('event-stream');
     const reader = output.getReader();
 
+    // The observer reads its source only when asked, so the read is requested before the write.
+    const firstRead = reader.read();
     await writer.write(encoder.encode('data: {"choices":[{"text":"Once"}]}\n\n'));
-    const first = await reader.read();
+    const first = await firstRead;
 
     expect(new TextDecoder().decode(first.value)).toContain('Once');
+    const lastRead = reader.read();
     await writer.close();
-    await reader.read();
+    await lastRead;
     expect((await ended).complete).toBe(true);
   });
 
@@ -71,8 +74,9 @@ describe('observeBody', () => {
   it('reports a body cancelled by the reader as incomplete', async () => {
     const { writer, output, ended } = observed('event-stream');
     const reader = output.getReader();
+    const firstRead = reader.read();
     await writer.write(encoder.encode('data: {"choices":[{"text":"Once"}]}\n\n'));
-    await reader.read();
+    await firstRead;
 
     await reader.cancel();
 

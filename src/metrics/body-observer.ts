@@ -5,6 +5,8 @@
  * and one incomplete event line are kept, to find `usage` at the end.
  */
 
+import { tappedStream, type BodyTap } from '../streams/body-tap.js';
+
 /** JSON bodies longer than this are passed on without reading their usage. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
@@ -35,11 +37,13 @@ export type BodyKind = 'event-stream' | 'json' | 'other';
 /** Text kept per body for variant comparison, in characters. */
 const MAX_TEXT_CHARS = 16 * 1024;
 
-/**
- * Returns a stream that yields the chunks of `body` unchanged and calls `onEnd` once, when the
- * body ends, fails or is cancelled by the reader.
- */
+/** Returns a stream that yields the chunks of `body` unchanged, observed by {@link bodyObserverTap}. */
 export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, now: () => number, onEnd: (observation: BodyObservation) => void): ReadableStream<Uint8Array> {
+  return tappedStream(body, bodyObserverTap(kind, now, onEnd));
+}
+
+/** Returns a tap that calls `onEnd` once, when the body ends, fails or is cancelled by the reader. */
+export function bodyObserverTap(kind: BodyKind, now: () => number, onEnd: (observation: BodyObservation) => void): BodyTap {
   const decoder = new TextDecoder();
   let firstChunkAt: number | null = null;
   let jsonText = '';
@@ -48,7 +52,6 @@ export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, no
   let usage: TokenUsage | null = null;
   let contentEvents = 0;
   let text = '';
-  let ended = false;
 
   const readEvent = (line: string): void => {
     if (!line.startsWith('data:')) return;
@@ -64,19 +67,9 @@ export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, no
     }
   };
 
-  const finish = (complete: boolean): void => {
-    if (ended) return;
-    ended = true;
-
-    if (kind === 'json' && !jsonTooLong) ({ usage, text } = observeCompleteJson(jsonText));
-    onEnd({ firstChunkAt, endedAt: now(), usage, contentEvents, complete, text });
-  };
-
-  const transform = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
+  return {
+    chunk(chunk) {
       if (firstChunkAt === null) firstChunkAt = now();
-      controller.enqueue(chunk);
-
       if (kind === 'json' && !jsonTooLong) {
         jsonText += decoder.decode(chunk, { stream: true });
         if (jsonText.length > MAX_JSON_BYTES) {
@@ -90,16 +83,13 @@ export function observeBody(body: ReadableStream<Uint8Array>, kind: BodyKind, no
         for (const line of lines) readEvent(line.replace(/\r$/, ''));
       }
     },
-    flush() {
-      if (kind === 'event-stream' && pendingLine !== '') readEvent(pendingLine);
-      finish(true);
+    end(outcome) {
+      const complete = outcome === 'complete';
+      if (complete && kind === 'event-stream' && pendingLine !== '') readEvent(pendingLine);
+      if (complete && kind === 'json' && !jsonTooLong) ({ usage, text } = observeCompleteJson(jsonText));
+      onEnd({ firstChunkAt, endedAt: now(), usage, contentEvents, complete, text });
     },
-  });
-
-  // pipeTo rejects when the reader cancels the output or the body fails; either way the request
-  // ended without a complete body, which is still measured.
-  body.pipeTo(transform.writable).catch(() => finish(false));
-  return transform.readable;
+  };
 }
 
 /** Returns the usage and first-choice text of a whole JSON body. */

@@ -5,60 +5,33 @@
  */
 
 import { EventStreamParser } from '../sse/event-stream-parser.js';
+import { tappedStream, type BodyOutcome, type BodyTap } from '../streams/body-tap.js';
 import type { TokenUsage } from './pricing.js';
 
 /** JSON bodies longer than this are not parsed for usage, in bytes. */
 const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
-/**
- * Why the body ended: `complete` when the backend finished it, `cancelled` when the client went
- * away, `failed` when reading from the backend failed.
- */
-export type BodyOutcome = 'complete' | 'cancelled' | 'failed';
+export type { BodyOutcome } from '../streams/body-tap.js';
 
 /**
- * Returns a stream with the same bytes as `body`. Once the body ends, and before the client sees
- * the end, it awaits `onEnd` with the usage found (undefined if none) and the outcome.
+ * Returns a tap that reads the usage of a body and, once the body ends, and before the client
+ * sees the end, awaits `onEnd` with the usage found (undefined if none) and the outcome.
  */
+export function usageTap(format: 'json' | 'event-stream', onEnd: (usage: TokenUsage | undefined, outcome: BodyOutcome) => Promise<void>): BodyTap {
+  const extractor = format === 'json' ? new JsonUsageExtractor() : new EventStreamUsageExtractor();
+  return {
+    chunk: (chunk) => extractor.push(chunk),
+    end: (outcome) => onEnd(outcome === 'complete' ? extractor.finish() : extractor.usageSoFar(), outcome),
+  };
+}
+
+/** Returns a stream with the same bytes as `body`, tapped by {@link usageTap}. */
 export function tapUsage(
   body: ReadableStream<Uint8Array>,
   format: 'json' | 'event-stream',
   onEnd: (usage: TokenUsage | undefined, outcome: BodyOutcome) => Promise<void>,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  const extractor = format === 'json' ? new JsonUsageExtractor() : new EventStreamUsageExtractor();
-  let ended = false;
-
-  const finish = async (outcome: BodyOutcome): Promise<void> => {
-    if (ended) return;
-    ended = true;
-    await onEnd(outcome === 'complete' ? extractor.finish() : extractor.usageSoFar(), outcome);
-  };
-
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        await finish('failed');
-        controller.error(error);
-        return;
-      }
-
-      if (result.done) {
-        await finish('complete');
-        controller.close();
-        return;
-      }
-      extractor.push(result.value);
-      controller.enqueue(result.value);
-    },
-    async cancel(reason) {
-      await reader.cancel(reason);
-      await finish('cancelled');
-    },
-  });
+  return tappedStream(body, usageTap(format, onEnd));
 }
 
 interface UsageExtractor {

@@ -70,11 +70,16 @@ describe('metrics in workerd', () => {
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toContain('"Once"');
 
+    // The client keeps reading while the backend writes, as a real one does: the gateway buffers
+    // little, so writes wait for reads.
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+    })();
     await writer.write(event(chunk(' upon')));
     await writer.write(event({ ...chunk(''), choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }));
     await writer.write(event('[DONE]'));
     await writer.close();
-    while (!(await reader.read()).done);
+    await drained;
     await waitOnExecutionContext(context);
 
     const recorded = (await summary(app)).variants.find((variant) => variant.model === 'stream-model');

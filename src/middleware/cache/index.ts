@@ -10,15 +10,15 @@ import { computeCacheKeys, isDeterministic, type Sha256Hex } from '../../cache/c
 import { usageOf, type CompletionObject } from '../../cache/completion-types.js';
 import { conversationText } from '../../cache/conversation-text.js';
 import { replayEventStream } from '../../cache/replay-stream.js';
-import { completionOfJson, createResponseCapture } from '../../cache/response-capture.js';
+import { completionOfJson, responseCaptureTap } from '../../cache/response-capture.js';
 import type { ResponseStore, StoredResponse } from '../../cache/response-store.js';
 import type { SemanticIndex } from '../../cache/semantic-index.js';
 import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables, CacheStatus } from '../../cache/variables.js';
 import type { Logger } from '../../log/logger.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
+import { tapResponseBody } from '../body-taps.js';
 import { completeBodyOf, markCompleteBody } from '../complete-body.js';
-import { replaceBody } from '../replace-body.js';
 
 export const CACHE_STATUS_HEADER = 'x-slimgate-cache-status';
 export const CACHE_SIMILARITY_HEADER = 'x-slimgate-cache-similarity';
@@ -133,8 +133,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
 
     // NOTE: a stream requested without stream_options.include_usage carries no usage, so its
     // stored response, and every hit served from it, reports no usage or saved tokens.
-    const capture = createResponseCapture({ endpoint, streaming: request.stream === true, maxBodyBytes: settings.maxCapturedBytes, onComplete, onSkip });
-    replaceBody(c, response.body.pipeThrough(capture));
+    tapResponseBody(c, responseCaptureTap({ endpoint, streaming: request.stream === true, maxBodyBytes: settings.maxCapturedBytes, onComplete, onSkip }));
   };
 
   function respondFromCache(c: CacheContext, stored: StoredResponse, status: CacheStatus, similarity: number | undefined): Response {

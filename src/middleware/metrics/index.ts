@@ -8,12 +8,12 @@ import { routePath } from 'hono/route';
 
 import type { CostModel } from '../../cost/cost-model.js';
 import type { Logger } from '../../log/logger.js';
-import { observeBody, observeCompleteJson, type BodyKind, type BodyObservation } from '../../metrics/body-observer.js';
+import { bodyObserverTap, observeCompleteJson, type BodyKind, type BodyObservation } from '../../metrics/body-observer.js';
 import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { CacheStatus, RequestRecord } from '../../metrics/request-record.js';
 import { waitUntil } from '../../metrics/wait-until.js';
+import { tapResponseBody } from '../body-taps.js';
 import { completeBodyOf } from '../complete-body.js';
-import { replaceBody } from '../replace-body.js';
 
 /** Response header where a backend may report its queue time, in milliseconds. */
 export const QUEUE_TIME_HEADER = 'slimgate-queue-time-ms';
@@ -84,8 +84,7 @@ export function metrics<E extends Env = Env>(options: MetricsOptions<E>): Middle
       const at = clock();
       resolveEnded({ ...observeCompleteJson(complete), firstChunkAt: complete === '' ? null : at, endedAt: at, contentEvents: 0, complete: true });
     } else {
-      const observed = observeBody(response.body, bodyKind(response.headers.get('content-type')), clock, resolveEnded);
-      replaceBody(c, observed);
+      tapResponseBody(c, bodyObserverTap(bodyKind(response.headers.get('content-type')), clock, resolveEnded));
     }
 
     const streamed = bodyKind(response.headers.get('content-type')) === 'event-stream';

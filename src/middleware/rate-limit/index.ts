@@ -7,13 +7,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Logger } from '../../log/logger.js';
 import { costOf, estimateUsage, type PriceTable, type TokenUsage } from '../../tenancy/pricing.js';
-import { tapUsage, usageOfJson, type BodyOutcome } from '../../tenancy/usage-tap.js';
+import { usageOfJson, usageTap, type BodyOutcome } from '../../tenancy/usage-tap.js';
 import type { UsageStore } from '../../tenancy/usage-store.js';
 import type { TenancyVariables } from '../../tenancy/variables.js';
+import { tapResponseBody } from '../body-taps.js';
 import { BILLED_TOKENS_HEADER } from '../cache/index.js';
 import { completeBodyOf } from '../complete-body.js';
 import type { GenerationRequest } from '../limits/request-measures.js';
-import { replaceBody } from '../replace-body.js';
 import { limitExceeded } from './errors.js';
 
 /** The settled usage and cost of one request, reported through `onSettled`. */
@@ -136,5 +136,5 @@ async function settleAfterBody(
   }
 
   const format = request.stream === true ? 'event-stream' : 'json';
-  replaceBody(c, tapUsage(response.body, format, settleWith));
+  tapResponseBody(c, usageTap(format, settleWith));
 }

@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+
+import { tapResponseBody } from './body-taps.js';
+
+describe('tapResponseBody', () => {
+  it('shares one stream between the taps of nested middleware', async () => {
+    const log: string[] = [];
+    const bodies: (ReadableStream | null)[] = [];
+    const app = new Hono();
+    for (const name of ['outer', 'inner']) {
+      app.use(async (c, next) => {
+        await next();
+        tapResponseBody(c, { chunk: () => log.push(`${name} chunk`), end: (outcome) => void log.push(`${name} ${outcome}`) });
+        bodies.push(c.res.body);
+      });
+    }
+    app.get('/', (c) => c.body('hello'));
+
+    const response = await app.request('/');
+
+    expect(await response.text()).toBe('hello');
+    expect(log).toEqual(['inner chunk', 'outer chunk', 'inner complete', 'outer complete']);
+    expect(bodies[0]).toBe(bodies[1]);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Observers of a response body that see every chunk on its way to the client without changing it.
+ * Several observers share one stream ({@link TappedBody}), because in Node 20 every web stream
+ * costs a `makeTransferable` call and a pipe step per chunk.
+ */
+
+/**
+ * Why a body ended: `complete` when its source finished it, `cancelled` when the reader went
+ * away, `failed` when reading from the source failed.
+ */
+export type BodyOutcome = 'complete' | 'cancelled' | 'failed';
+
+export interface BodyTap {
+  /** Receives each chunk, in order, before the reader does. */
+  chunk?(chunk: Uint8Array): void;
+  /** Runs once when the body ends; the reader sees the end only after it settles. */
+  end?(outcome: BodyOutcome): void | Promise<void>;
+}
+
+/**
+ * A body with the bytes of its source that shows each chunk to every tap, in the order the taps
+ * were added, and ends them in that order.
+ *
+ * Like any stream with a high-water mark of one, it reads one chunk ahead of its reader. A tap
+ * added before the reader's first read still gets that chunk, which is kept until then; adding
+ * a tap after the reader started throws.
+ */
+export class TappedBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly #taps: BodyTap[] = [];
+  /** Chunks read ahead before the reader's first read, replayed to taps added late. */
+  #readAhead: Uint8Array[] | undefined = [];
+  #pulls = 0;
+  #ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>, first?: BodyTap) {
+    if (first !== undefined) this.#taps.push(first);
+    const reader = body.getReader();
+
+    this.stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        // The second pull means the reader took the first chunk, so no tap can join any more.
+        if (++this.#pulls > 1) this.#readAhead = undefined;
+
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          await this.#end('failed');
+          controller.error(error);
+          return;
+        }
+
+        if (result.done) {
+          await this.#end('complete');
+          controller.close();
+          return;
+        }
+        for (const tap of this.#taps) tap.chunk?.(result.value);
+        this.#readAhead?.push(result.value);
+        controller.enqueue(result.value);
+      },
+      cancel: async (reason) => {
+        // Ending first marks the body cancelled: cancelling the source makes a pending read
+        // return done, which would otherwise look like a complete body.
+        const ending = this.#end('cancelled');
+        await reader.cancel(reason);
+        await ending;
+      },
+    });
+  }
+
+  /** Adds a tap; it first receives the chunk already read ahead, if any. */
+  add(tap: BodyTap): void {
+    if (this.#readAhead === undefined) throw new Error('TappedBody.add: the body is already being read.');
+    for (const chunk of this.#readAhead) tap.chunk?.(chunk);
+    this.#taps.push(tap);
+  }
+
+  async #end(outcome: BodyOutcome): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#readAhead = undefined;
+    for (const tap of this.#taps) await tap.end?.(outcome);
+  }
+}
+
+/** Returns a stream with the bytes of `body`, observed by `taps`. */
+export function tappedStream(body: ReadableStream<Uint8Array>, ...taps: BodyTap[]): ReadableStream<Uint8Array> {
+  const tapped = new TappedBody(body);
+  for (const tap of taps) tapped.add(tap);
+  return tapped.stream;
+}
