@@ -13,13 +13,14 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
 import { pino } from 'pino';
 
 import { buildResultCacheLayerOptions } from '../src/cache/build-layer-options.js';
 import { loadSemanticMatcher } from '../src/cache/node-semantic-matcher.js';
 import { GatewayConfigError } from '../src/gateway/backend.js';
 import { createGateway } from '../src/gateway/create-gateway.js';
+import type { RequestSource } from '../src/gateway/request-source.js';
 import { readGatewaySettings } from '../src/gateway/settings.js';
 import { startFilePersistence } from '../src/metrics/file-persistence.js';
 import { LocalMetricsStore } from '../src/metrics/metrics-store.js';
@@ -79,6 +80,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
   const app = createGateway({
     ...settings,
     fetch: backendFetch.fetch,
+    requestSource: nodeRequestSource,
     logger: options.logger,
     backendPool,
     tenancy: { ...settings.tenancy, ...(keyStore === undefined ? {} : { keyStore }) },
@@ -105,6 +107,23 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
     },
   };
 }
+
+/**
+ * Reads request bodies from the socket and watches the response for a client that goes away,
+ * so that @hono/node-server never has to build a Web `Request` for a gateway request.
+ */
+const nodeRequestSource: RequestSource = {
+  body: (c) => (c.env as Partial<HttpBindings> | undefined)?.incoming,
+  signal: (c) => {
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing === undefined) return undefined;
+    const controller = new AbortController();
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) controller.abort(new Error('the client closed the connection'));
+    });
+    return controller.signal;
+  },
+};
 
 /**
  * Marks server-sent event responses `transfer-encoding: chunked`, which Node uses for them anyway.

@@ -29,6 +29,8 @@ export interface CacheLayerVariables {
   coalescedRole?: 'leader' | 'joined';
   /** Signal for the backend call: it aborts when every coalesced client has gone. */
   backendSignal?: AbortSignal;
+  /** Aborts when this request's client goes away, when the runtime entry supplies one; else `c.req.raw.signal`. */
+  clientSignal?: AbortSignal;
   /** Replaces the gateway's fetch for this request's backend call: coalescing or batching through a Durable Object. */
   backendFetch?: FetchFunction;
   /** Number of requests sent in the same backend batch call as this one. */

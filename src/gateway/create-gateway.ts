@@ -34,6 +34,7 @@ import { MemoryUsageStore, type UsageStore } from '../tenancy/usage-store.js';
 import type { TenancyVariables } from '../tenancy/variables.js';
 import { parseBackends, type BackendPaths } from './backend.js';
 import type { FetchFunction } from './forward.js';
+import type { RequestSource } from './request-source.js';
 import type { ResponseTransformName } from './response-transforms.js';
 import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from './settings.js';
 
@@ -70,6 +71,8 @@ export interface GatewayOptions {
   resultCache?: ResultCacheLayerOptions;
   /** Request metrics, cost model, dashboard and traffic split between variants; off when omitted. */
   observability?: ObservabilityOptions;
+  /** Cheaper access to the request body and the client's abort signal than `c.req.raw` (Node entry). */
+  requestSource?: RequestSource;
 }
 
 export interface GatewayTenancyOptions extends Partial<TenancySettings> {
@@ -162,7 +165,15 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     }),
   );
 
-  const limitBody = bodyLimit({ maxBytes: maxBodyBytes });
+  const requestSource = options.requestSource;
+  const limitBody = bodyLimit({ maxBytes: maxBodyBytes, ...(requestSource === undefined ? {} : { source: (c) => requestSource.body(c) }) });
+  if (requestSource !== undefined) {
+    app.use('/v1/*', async (c, next) => {
+      const signal = requestSource.signal(c);
+      if (signal !== undefined) c.set('clientSignal', signal);
+      await next();
+    });
+  }
 
   const forwardGeneration = async (endpoint: GenerationEndpoint, c: Context<GatewayEnv>): Promise<Response> => {
     const request = c.get('openaiRequest');
@@ -175,7 +186,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       requestId: c.get('requestId'),
       firstByteTimeoutMs,
       // Coalesced requests share one backend call, which must outlive the leader's own client.
-      clientSignal: c.get('backendSignal') ?? c.req.raw.signal,
+      clientSignal: c.get('backendSignal') ?? c.get('clientSignal') ?? c.req.raw.signal,
       fetch: c.get('backendFetch') ?? fetchBackend,
       logger,
     });

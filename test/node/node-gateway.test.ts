@@ -2,6 +2,9 @@
  * The Node entry (edge/node.ts) over real HTTP on loopback, in front of the backend test double.
  */
 
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startNodeGateway, type RunningGateway } from '../../edge/node.js';
@@ -74,6 +77,52 @@ describe('Node gateway', () => {
     for (const data of events.slice(0, -1)) expectMatchesSchema('CreateCompletionStreamResponse', JSON.parse(data));
     expect(arrivals.length).toBeGreaterThan(3);
     expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(STREAM_CHUNK_INTERVAL_MS * 3);
+  });
+
+  it('stops the backend call when the client goes away', async () => {
+    // A backend that streams an event every 20 ms until its client (the gateway) disconnects.
+    let backendClosed = false;
+    const backend = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = { id: 'cmpl-1', object: 'text_completion', created: 1, model: 'endless-model', choices: [{ index: 0, text: 'a', logprobs: null, finish_reason: null }] };
+      const timer = setInterval(() => response.write(`data: ${JSON.stringify(event)}\n\n`), 20);
+      response.once('close', () => {
+        clearInterval(timer);
+        backendClosed = true;
+      });
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    const endless = await startNodeGateway({
+      variables: { BACKENDS: JSON.stringify([{ name: 'endless', baseURL: `${origin}/v1`, models: ['endless-model'] }]) },
+      hostname: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+    });
+
+    try {
+      // The client reads the first event, then drops the connection.
+      const { hostname, port } = new URL(endless.url);
+      await new Promise<void>((resolve, reject) => {
+        const request = httpRequest({ hostname, port, path: '/v1/completions', method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+          response.once('data', () => {
+            request.destroy();
+            resolve();
+          });
+        });
+        request.on('error', reject);
+        request.end(JSON.stringify({ model: 'endless-model', prompt: 'Once', stream: true }));
+      });
+
+      const deadline = Date.now() + 2_000;
+      while (!backendClosed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(backendClosed).toBe(true);
+    } finally {
+      await endless.close();
+      backend.closeAllConnections();
+      await new Promise<void>((resolve) => backend.close(() => resolve()));
+    }
   });
 
   it('applies the configured body limit', async () => {

@@ -66,6 +66,32 @@ describe('bodyLimit', () => {
     expect(pulled()).toBeLessThan(10);
   });
 
+  it('reads the body from a source and leaves it in the body cache', async () => {
+    async function* socket(): AsyncIterable<Uint8Array> {
+      yield new TextEncoder().encode('{"model":');
+      yield new TextEncoder().encode('"m"}');
+    }
+    const routes = new Hono();
+    routes.post('/', bodyLimit({ maxBytes: 100, source: () => socket() }), async (c) => c.text(await c.req.text()));
+
+    const response = await routes.fetch(post('ignored because the source wins'));
+
+    expect(await response.text()).toBe('{"model":"m"}');
+  });
+
+  it('rejects a source body over the limit', async () => {
+    async function* socket(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < 5; i++) yield new Uint8Array(100);
+    }
+    const routes = new Hono();
+    routes.onError(openaiErrorHandler({ logger: silentLogger }));
+    routes.post('/', bodyLimit({ maxBytes: 250, source: () => socket() }), (c) => c.text('unreachable'));
+
+    const response = await routes.fetch(post('x'));
+
+    expect(response.status).toBe(413);
+  });
+
   it('rejects invalid options at creation', () => {
     expect(() => bodyLimit({ maxBytes: 0 })).toThrow('options.maxBytes must be a positive integer');
     expect(() => bodyLimit({ maxBytes: 1, maxDrainBytes: -1 })).toThrow('options.maxDrainBytes must be a non-negative integer');

@@ -80,7 +80,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
 
     const claim = registry.claim(key);
     // The leader subscribes to the shared body only if it streams (see below).
-    const participant = claim.flight.join(c.req.raw.signal, { deferBody: claim.role === 'leader' });
+    const participant = claim.flight.join(c.get('clientSignal') ?? c.req.raw.signal, { deferBody: claim.role === 'leader' });
 
     if (claim.role === 'joined') {
       let head: FlightHead;
