@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 
 import type { FetchFunction } from '../src/gateway/forward.js';
+import { markCompleteBody } from '../src/middleware/complete-body.js';
+import { MAX_BUFFERED_BODY_BYTES } from '../src/routing/response-body.js';
 
 export interface NodeFetchOptions {
   /** Open connections per backend origin (default 128). */
@@ -17,6 +19,9 @@ export interface NodeFetchOptions {
   /** Idle time before a pooled connection closes, in milliseconds (default 30 s). */
   keepAliveTimeoutMs?: number;
 }
+
+/** Largest JSON body read whole in the transport, in bytes; the router's own limit is the same. */
+const MAX_WHOLE_BODY_BYTES = MAX_BUFFERED_BODY_BYTES;
 
 /** Statuses whose responses have no body, which the Response constructor rejects a body for. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -52,18 +57,45 @@ export function createNodeFetch(options: NodeFetchOptions = {}): { fetch: FetchF
       response.body.resume();
       return new Response(null, { status: response.statusCode, headers });
     }
-    return new Response(webStreamOf(response.body), { status: response.statusCode, headers });
+
+    // A JSON body is read here whole, up to a bound, so the gateway passes it on as text without
+    // building a web stream. Event streams, other bodies and longer JSON stream through.
+    const chunks = chunksOf(response.body);
+    if (headers.get('content-type')?.includes('json') === true) {
+      const read: Buffer[] = [];
+      let size = 0;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        read.push(next.value);
+        size += next.value.byteLength;
+        if (size > MAX_WHOLE_BODY_BYTES) return new Response(webStreamOf(response.body, chunks, read), { status: response.statusCode, headers });
+      }
+      const text = Buffer.concat(read, size).toString('utf8');
+      return markCompleteBody(new Response(text, { status: response.statusCode, headers }), text);
+    }
+    return new Response(webStreamOf(response.body, chunks), { status: response.statusCode, headers });
   };
 
   return { fetch, close: () => dispatcher.close() };
 }
 
-/** Wraps a Node stream of Buffers in a byte ReadableStream that pulls one chunk at a time. */
-function webStreamOf(body: Readable): ReadableStream<Uint8Array> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+function chunksOf(body: Readable): AsyncIterator<Buffer> {
+  return body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+}
+
+/**
+ * Wraps the rest of a Node stream of Buffers in a ReadableStream that pulls one chunk at a time,
+ * after the chunks already read from it.
+ */
+function webStreamOf(body: Readable, chunks: AsyncIterator<Buffer>, readAlready: readonly Buffer[] = []): ReadableStream<Uint8Array> {
+  const pending = [...readAlready];
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        const buffered = pending.shift();
+        if (buffered !== undefined) {
+          controller.enqueue(new Uint8Array(buffered.buffer, buffered.byteOffset, buffered.byteLength));
+          return;
+        }
         const { value, done } = await chunks.next();
         if (done) controller.close();
         else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));

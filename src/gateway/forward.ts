@@ -2,6 +2,7 @@
  * Forwarding of a validated generation request to its backend.
  */
 
+import { completeTextOf } from '../middleware/complete-body.js';
 import { BATCH_SIZE_HEADER, QUEUE_TIME_HEADER } from '../middleware/metrics/index.js';
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { endpointPath, type Backend } from './backend.js';
@@ -65,7 +66,8 @@ export async function forwardToBackend(request: ForwardRequest): Promise<Forward
   const headers = pickHeaders(response.headers);
   const streaming = body.stream === true;
   if (streaming || backend.responseTransform === undefined) {
-    return { status: response.status, headers, body: response.body };
+    // A transport that already read the body whole hands it on as text, without a stream.
+    return { status: response.status, headers, body: (streaming ? undefined : completeTextOf(response)) ?? response.body };
   }
 
   let parsed: unknown;
