@@ -132,6 +132,23 @@ describe('Node gateway', () => {
     expectMatchesSchema('ErrorResponse', await response.json());
   });
 
+  it('rejects a long chunked body with 413', async () => {
+    // 256 KiB without a content-length, far past the 4 KiB limit and what the limit drains.
+    const chunk = new Uint8Array(16 * 1024).fill(120);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 16) return controller.close();
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${gateway.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+
+    expect(response.status).toBe(413);
+    expectMatchesSchema('ErrorResponse', await response.json());
+  });
+
   it('rejects invalid configuration at startup', async () => {
     await expect(startNodeGateway({ variables: { BACKENDS: '[]' }, hostname: '127.0.0.1', port: 0, logger: silentLogger })).rejects.toBeInstanceOf(
       GatewayConfigError,

@@ -21,8 +21,8 @@ export interface BodyLimitOptions {
    */
   source?: (c: Context) => AsyncIterable<Uint8Array> | undefined;
   /**
-   * Bytes past `maxBytes` that are still read and dropped from a chunked body before the 413, so
-   * the connection stays usable (default 16 × `maxBytes`). A longer body is cut off instead.
+   * Bytes past `maxBytes` that are still read and dropped from a chunked or source body before the
+   * 413, so the connection stays usable (default 16 × `maxBytes`). Reading stops after that.
    */
   maxDrainBytes?: number;
 }
@@ -53,7 +53,14 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
 
     const source = options.source?.(c);
     if (source !== undefined) {
-      c.req.bodyCache.text = await readSource(source, maxBytes, maxDrainBytes, tooLarge);
+      // Node reads and discards the rest of a request it answered early, so the source is left as is.
+      const iterator = source[Symbol.asyncIterator]();
+      const nextChunk = async (): Promise<Uint8Array | undefined> => {
+        const result = await iterator.next();
+        return result.done === true ? undefined : result.value;
+      };
+      const body = await readLimited({ next: nextChunk, stop: async () => undefined }, maxBytes, maxDrainBytes, tooLarge);
+      c.req.bodyCache.text = new TextDecoder().decode(body);
       return next();
     }
 
@@ -61,52 +68,45 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
     if (raw.body === null || (length !== undefined && !chunked)) return next();
 
     const reader = raw.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
+    const nextChunk = async (): Promise<Uint8Array | undefined> => {
       const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await drain(reader, maxDrainBytes - (size - maxBytes));
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-
-    const body = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+      return done ? undefined : value;
+    };
+    const body = await readLimited({ next: nextChunk, stop: () => reader.cancel() }, maxBytes, maxDrainBytes, tooLarge);
     c.req.raw = new Request(raw, { body });
     await next();
   };
 }
 
-/** Reads a body whole as text, or drains it (up to the budget) and throws when it is over `maxBytes`. */
-async function readSource(source: AsyncIterable<Uint8Array>, maxBytes: number, maxDrainBytes: number, tooLarge: () => ApiError): Promise<string> {
+interface ChunkReader {
+  /** Resolves with the next chunk, or undefined at the end of the body. */
+  next(): Promise<Uint8Array | undefined>;
+  /** Stops reading a body that is too long to drain. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads a body whole. A body over `maxBytes` is read on and dropped up to `maxDrainBytes` more
+ * bytes, so the client can finish sending, and then rejected with 413.
+ */
+async function readLimited(reader: ChunkReader, maxBytes: number, maxDrainBytes: number, tooLarge: () => ApiError): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of source) {
+  for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
     size += chunk.byteLength;
-    if (size > maxBytes + maxDrainBytes) break;
+    if (size > maxBytes + maxDrainBytes) {
+      await reader.stop();
+      break;
+    }
     if (size <= maxBytes) chunks.push(chunk);
   }
   if (size > maxBytes) throw tooLarge();
 
-  const decoder = new TextDecoder();
-  return chunks.map((chunk, index) => decoder.decode(chunk, { stream: index < chunks.length - 1 })).join('');
-}
-
-/** Reads and drops the rest of a body, up to `budget` bytes; past that the body is cancelled. */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
-  let left = budget;
-  while (left >= 0) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    left -= value.byteLength;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-  await reader.cancel();
+  return body;
 }
