@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { completeTextOf } from '../src/middleware/complete-body.js';
+import { completeBodyOf } from '../src/streams/complete-body.js';
 import { createNodeFetch } from './node-fetch.js';
 
 let server: Server;
@@ -45,7 +45,7 @@ describe('createNodeFetch', () => {
 
     expect(response.status).toBe(201);
     expect(response.headers.get('x-seen-id')).toBe('req-1');
-    expect(completeTextOf(response)).toBe('{"method":"POST","body":"{\\"a\\":1}"}');
+    expect(completeBodyOf(response)).toBe('{"method":"POST","body":"{\\"a\\":1}"}');
     expect(await response.json()).toEqual({ method: 'POST', body: '{"a":1}' });
   });
 
@@ -59,7 +59,7 @@ describe('createNodeFetch', () => {
   it('streams chunks as they arrive', async () => {
     const response = await client.fetch(`${origin}/stream`, { method: 'POST', body: '{}' });
     const reader = response.body!.getReader();
-    expect(completeTextOf(response)).toBeUndefined();
+    expect(completeBodyOf(response)).toBeUndefined();
 
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('data: first\n\n');

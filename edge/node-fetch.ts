@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 
 import type { FetchFunction } from '../src/gateway/forward.js';
-import { markCompleteBody } from '../src/middleware/complete-body.js';
+import { markCompleteBody } from '../src/streams/complete-body.js';
 import { MAX_BUFFERED_BODY_BYTES } from '../src/routing/response-body.js';
 
 export interface NodeFetchOptions {

@@ -15,7 +15,6 @@ import { installObservability, type ObservabilityOptions } from '../metrics/gate
 import { accessLog } from '../middleware/access-log/index.js';
 import { apiKeyAuth, requireModelAccess } from '../middleware/auth/index.js';
 import { bodyLimit } from '../middleware/body-limit/index.js';
-import { markCompleteBody } from '../middleware/complete-body.js';
 import { requestLimits, type RequestLimitsOptions } from '../middleware/limits/index.js';
 import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
 import { usageLimits, type SpendRecord } from '../middleware/rate-limit/index.js';
@@ -26,6 +25,7 @@ import type { ChatCompletionRequest, CompletionRequest, GenerationEndpoint } fro
 import { BackendPool } from '../routing/backend-pool.js';
 import { routeRequest } from '../routing/route-request.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing/settings.js';
+import { markCompleteBody } from '../streams/complete-body.js';
 import { MemoryKeyStore } from '../tenancy/memory-key-store.js';
 import { DEFAULT_COMPLETION_ESTIMATE } from '../tenancy/pricing.js';
 import type { TenancySettings } from '../tenancy/settings.js';

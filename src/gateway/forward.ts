@@ -2,9 +2,9 @@
  * Forwarding of a validated generation request to its backend.
  */
 
-import { completeTextOf } from '../middleware/complete-body.js';
 import { BATCH_SIZE_HEADER, QUEUE_TIME_HEADER } from '../middleware/metrics/index.js';
 import type { GenerationEndpoint } from '../openai/request-types.js';
+import { completeBodyOf } from '../streams/complete-body.js';
 import { endpointPath, type Backend } from './backend.js';
 import {
   backendErrorToApiError,
@@ -67,7 +67,7 @@ export async function forwardToBackend(request: ForwardRequest): Promise<Forward
   const streaming = body.stream === true;
   if (streaming || backend.responseTransform === undefined) {
     // A transport that already read the body whole hands it on as text, without a stream.
-    return { status: response.status, headers, body: (streaming ? undefined : completeTextOf(response)) ?? response.body };
+    return { status: response.status, headers, body: (streaming ? undefined : completeBodyOf(response)) ?? response.body };
   }
 
   let parsed: unknown;

@@ -17,8 +17,8 @@ import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables, CacheStatus } from '../../cache/variables.js';
 import type { Logger } from '../../log/logger.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
+import { completeBodyOf, markCompleteBody } from '../../streams/complete-body.js';
 import { tapResponseBody } from '../body-taps.js';
-import { completeBodyOf, markCompleteBody } from '../complete-body.js';
 
 export const CACHE_STATUS_HEADER = 'x-slimgate-cache-status';
 export const CACHE_SIMILARITY_HEADER = 'x-slimgate-cache-similarity';
@@ -123,7 +123,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
 
     // A body already in memory is stored before the response goes out, as the capture below
     // does at the end of a stream.
-    const complete = completeBodyOf(c);
+    const complete = completeBodyOf(c.res);
     if (complete !== undefined) {
       const result = completionOfJson(complete, settings.maxCapturedBytes);
       if (typeof result === 'string') onSkip(result);

@@ -15,8 +15,8 @@ import { InFlightRegistry } from '../../coalesce/in-flight-registry.js';
 import type { Logger } from '../../log/logger.js';
 import { ApiError } from '../../openai/errors.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
+import { completeBodyOf } from '../../streams/complete-body.js';
 import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_MAX_CACHE_TTL_SECONDS } from '../cache/index.js';
-import { completeBodyOf } from '../complete-body.js';
 import { replaceBody } from '../replace-body.js';
 
 export const COALESCED_HEADER = 'x-slimgate-coalesced';
@@ -118,7 +118,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
       if (value !== null) headers[name] = value;
     }
     // A body already in memory goes to the joiners at once, and the leader keeps its response.
-    const complete = completeBodyOf(c);
+    const complete = completeBodyOf(c.res);
     if (complete !== undefined) {
       claim.flight.finish({ status: response.status, headers }, new TextEncoder().encode(complete));
       participant.leave();

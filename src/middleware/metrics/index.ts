@@ -12,8 +12,8 @@ import { bodyObserverTap, observeCompleteJson, type BodyKind, type BodyObservati
 import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { CacheStatus, RequestRecord } from '../../metrics/request-record.js';
 import { waitUntil } from '../../metrics/wait-until.js';
+import { completeBodyOf } from '../../streams/complete-body.js';
 import { tapResponseBody } from '../body-taps.js';
-import { completeBodyOf } from '../complete-body.js';
 
 /** Response header where a backend may report its queue time, in milliseconds. */
 export const QUEUE_TIME_HEADER = 'slimgate-queue-time-ms';
@@ -76,7 +76,7 @@ export function metrics<E extends Env = Env>(options: MetricsOptions<E>): Middle
 
     let resolveEnded!: (observation: BodyObservation) => void;
     const ended = new Promise<BodyObservation>((resolve) => (resolveEnded = resolve));
-    const complete = completeBodyOf(c);
+    const complete = completeBodyOf(c.res);
     if (response.body === null) {
       resolveEnded({ firstChunkAt: null, endedAt: clock(), usage: null, contentEvents: 0, complete: true, text: '' });
     } else if (complete !== undefined) {

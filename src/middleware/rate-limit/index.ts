@@ -6,13 +6,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Logger } from '../../log/logger.js';
+import { completeBodyOf } from '../../streams/complete-body.js';
 import { costOf, estimateUsage, type PriceTable, type TokenUsage } from '../../tenancy/pricing.js';
 import { usageOfJson, usageTap, type BodyOutcome } from '../../tenancy/usage-tap.js';
 import type { UsageStore } from '../../tenancy/usage-store.js';
 import type { TenancyVariables } from '../../tenancy/variables.js';
 import { tapResponseBody } from '../body-taps.js';
 import { BILLED_TOKENS_HEADER } from '../cache/index.js';
-import { completeBodyOf } from '../complete-body.js';
 import type { GenerationRequest } from '../limits/request-measures.js';
 import { limitExceeded } from './errors.js';
 
@@ -129,7 +129,7 @@ async function settleAfterBody(
 
   // A body already in memory is read here and settled before the client gets any of it, as
   // the tap below does at the end of a stream.
-  const complete = completeBodyOf(c);
+  const complete = completeBodyOf(c.res);
   if (complete !== undefined) {
     await settleWith(usageOfJson(complete), 'complete');
     return;

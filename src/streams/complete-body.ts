@@ -1,16 +1,13 @@
 /**
  * Responses whose whole body the gateway already has in memory: replies to non-streaming requests,
  * which the router reads whole from the backend, JSON cache hits, and backend replies that the
- * Node entry's transport read whole. Middleware that observes
- * bodies (usage, result cache, coalescing, metrics) reads the text from here and leaves such a
- * response as it is. Wrapping it in a stream per middleware would cost a web stream each, and
- * building web streams is one of the larger per-request costs in Node 20.
+ * Node entry's transport read whole. Middleware that observes bodies (usage, result cache,
+ * coalescing, metrics) reads the text from here and leaves such a response as it is, instead of
+ * wrapping it in a web stream each, one of the larger per-request costs in Node 20.
  *
  * A response built any other way, or rebuilt by later code, has no entry, and the middleware
  * falls back to observing its body as a stream.
  */
-
-import type { Context } from 'hono';
 
 const completeBodies = new WeakMap<Response, string>();
 
@@ -20,12 +17,7 @@ export function markCompleteBody(response: Response, text: string): Response {
   return response;
 }
 
-/** Returns the whole body of `c.res` when it is known, without reading the body. */
-export function completeBodyOf(c: Context): string | undefined {
-  return completeBodies.get(c.res);
-}
-
 /** Returns the whole body of `response` when it is known, without reading the body. */
-export function completeTextOf(response: Response): string | undefined {
+export function completeBodyOf(response: Response): string | undefined {
   return completeBodies.get(response);
 }

@@ -9,7 +9,7 @@ describe('complete bodies', () => {
     const app = new Hono();
     app.use(async (c, next) => {
       await next();
-      seen.push(completeBodyOf(c));
+      seen.push(completeBodyOf(c.res));
     });
     app.get('/marked', (c) => markCompleteBody(c.body('{"a":1}', 200), '{"a":1}'));
     app.get('/plain', (c) => c.body('{"b":2}', 200));
