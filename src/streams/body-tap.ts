@@ -13,7 +13,7 @@ export type BodyOutcome = 'complete' | 'cancelled' | 'failed';
 export interface BodyTap {
   /** Receives each chunk, in order, before the reader does. */
   chunk?(chunk: Uint8Array): void;
-  /** Runs once when the body ends; the reader sees the end only after it settles. */
+  /** Runs once when the body ends. The reader sees the end only after it settles. */
   end?(outcome: BodyOutcome): void | Promise<void>;
 }
 
@@ -21,66 +21,62 @@ export interface BodyTap {
  * A body with the bytes of its source that shows each chunk to every tap, in the order the taps
  * were added, and ends them in that order.
  *
- * Like any stream with a high-water mark of one, it reads one chunk ahead of its reader. A tap
- * added before the reader's first read still gets that chunk, which is kept until then; adding
- * a tap after the reader started throws.
+ * It reads its source only when its reader asks (a high-water mark of zero), so every tap added
+ * before the first read sees the whole body. Adding a tap after that throws.
  */
 export class TappedBody {
   readonly stream: ReadableStream<Uint8Array>;
   readonly #taps: BodyTap[] = [];
-  /** Chunks read ahead before the reader's first read, replayed to taps added late. */
-  #readAhead: Uint8Array[] | undefined = [];
-  #pulls = 0;
+  #reading = false;
   #ended = false;
 
   constructor(body: ReadableStream<Uint8Array>, first?: BodyTap) {
     if (first !== undefined) this.#taps.push(first);
     const reader = body.getReader();
 
-    this.stream = new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        // The second pull means the reader took the first chunk, so no tap can join any more.
-        if (++this.#pulls > 1) this.#readAhead = undefined;
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          this.#reading = true;
 
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          await this.#end('failed');
-          controller.error(error);
-          return;
-        }
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (error) {
+            await this.#end('failed');
+            controller.error(error);
+            return;
+          }
 
-        if (result.done) {
-          await this.#end('complete');
-          controller.close();
-          return;
-        }
-        for (const tap of this.#taps) tap.chunk?.(result.value);
-        this.#readAhead?.push(result.value);
-        controller.enqueue(result.value);
+          if (result.done) {
+            await this.#end('complete');
+            controller.close();
+            return;
+          }
+          for (const tap of this.#taps) tap.chunk?.(result.value);
+          controller.enqueue(result.value);
+        },
+        cancel: async (reason) => {
+          // Ending first marks the body cancelled: cancelling the source makes a pending read
+          // return done, which would otherwise look like a complete body.
+          const ending = this.#end('cancelled');
+          await reader.cancel(reason);
+          await ending;
+        },
       },
-      cancel: async (reason) => {
-        // Ending first marks the body cancelled: cancelling the source makes a pending read
-        // return done, which would otherwise look like a complete body.
-        const ending = this.#end('cancelled');
-        await reader.cancel(reason);
-        await ending;
-      },
-    });
+      { highWaterMark: 0 },
+    );
   }
 
-  /** Adds a tap; it first receives the chunk already read ahead, if any. */
+  /** Adds a tap. Throws once the body is being read. */
   add(tap: BodyTap): void {
-    if (this.#readAhead === undefined) throw new Error('TappedBody.add: the body is already being read.');
-    for (const chunk of this.#readAhead) tap.chunk?.(chunk);
+    if (this.#reading) throw new Error('TappedBody.add: the body is already being read.');
     this.#taps.push(tap);
   }
 
   async #end(outcome: BodyOutcome): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
-    this.#readAhead = undefined;
     for (const tap of this.#taps) await tap.end?.(outcome);
   }
 }
