@@ -20,7 +20,7 @@ export interface NodeFetchOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** Largest JSON body read whole in the transport, in bytes; the router's own limit is the same. */
+/** Largest JSON body read whole in the transport, in bytes, the same bound as the router's. */
 const MAX_WHOLE_BODY_BYTES = MAX_BUFFERED_BODY_BYTES;
 
 /** Statuses whose responses have no body, which the Response constructor rejects a body for. */

@@ -82,7 +82,7 @@ export function ensureCapacity(cache: BatchCache, length: number, shape: CacheSh
 
 /**
  * Writes a forward pass's new keys and values after each row's last position and advances the
- * row lengths. `outputs[t]` is [rows, num_kv_heads, columns, head_dim]; row r takes `counts[r]`
+ * row lengths. `outputs[t]` is [rows, num_kv_heads, columns, head_dim], and row r takes `counts[r]`
  * columns starting at `firstColumns[r]` (prefill rows are left-padded, so their real columns end
  * the block).
  */
@@ -97,7 +97,7 @@ export function appendColumns(cache: BatchCache, outputs: readonly ort.Tensor[],
       for (let head = 0; head < numKvHeads; head++) {
         const from = ((row * numKvHeads + head) * columns + firstColumns[row]!) * headDim;
         const to = ((row * numKvHeads + head) * capacity + cache.lengths[row]!) * headDim;
-        // A decode step moves head_dim values per row and head; a plain loop beats subarray().set() at that size.
+        // A decode step moves head_dim values per row and head, so a plain loop avoids a subarray per copy.
         for (let i = 0; i < span; i++) target[to + i] = source[from + i]!;
       }
     }

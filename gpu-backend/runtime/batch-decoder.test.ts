@@ -73,7 +73,7 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
 }
 
 describe('BatchDecoder', () => {
-  it('matches the Optimum-layout path row by row across capacity growth', async () => {
+  it('matches Optimum decoding across capacity growth', async () => {
     const decoder = await loadBatchDecoder(folder.onnxPath, folder.config, SESSION);
     try {
       // Prompts of different lengths, decoded past two capacity steps.
@@ -91,7 +91,7 @@ describe('BatchDecoder', () => {
     }
   });
 
-  it('extends a one-row cache in chunks like one prefill', async () => {
+  it('extends in chunks like one prefill', async () => {
     const decoder = await loadBatchDecoder(folder.onnxPath, folder.config, SESSION);
     try {
       const prompt = Array.from({ length: 45 }, (_, i) => 260 + ((i * 7) % 200));
@@ -108,7 +108,7 @@ describe('BatchDecoder', () => {
     }
   });
 
-  it('adds new_key_values outputs to an Optimum-layout model that lacks them', async () => {
+  it('adds missing new_key_values outputs', async () => {
     // As other exporters write it: the new keys and values are internal values with other names.
     const stripped = readModel(await readFile(folder.onnxPath));
     const graph = stripped.graph!;
@@ -130,7 +130,7 @@ describe('BatchDecoder', () => {
     }
   });
 
-  it('refuses a model whose present outputs are not Concat(past, new)', async () => {
+  it('rejects presents not built by Concat', async () => {
     const changed = readModel(await readFile(folder.onnxPath));
     const graph = changed.graph!;
     graph.output = graph.output!.filter((output) => !output.name!.startsWith('new_key_values.'));

@@ -217,7 +217,8 @@ export async function loadBatchDecoder(onnxPath: string, config: ModelConfig, se
   let inferenceSession = await createInferenceSession(onnxPath, session);
   if (!inferenceSession.outputNames.includes(newKeyValueNames(1)[0]!)) {
     await inferenceSession.release();
-    inferenceSession = await createInferenceSession(await withNewKeyValueOutputs(onnxPath, config), session);
+    const withOutputs = addNewKeyValueOutputs(await readFile(onnxPath), config.numHiddenLayers);
+    inferenceSession = await createInferenceSession(withOutputs, session);
   }
   try {
     return new BatchDecoder(inferenceSession, config, onnxPath);
@@ -225,8 +226,4 @@ export async function loadBatchDecoder(onnxPath: string, config: ModelConfig, se
     await inferenceSession.release();
     throw error;
   }
-}
-
-async function withNewKeyValueOutputs(onnxPath: string, config: ModelConfig): Promise<Uint8Array> {
-  return addNewKeyValueOutputs(await readFile(onnxPath), config.numHiddenLayers);
 }

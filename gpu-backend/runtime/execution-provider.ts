@@ -59,6 +59,7 @@ async function createCudaSession(onnxPath: string | Uint8Array, options: ort.Inf
   }
 }
 
+// The two calls look alike but resolve to different overloads of create (file path or bytes).
 function createSession(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }

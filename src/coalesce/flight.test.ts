@@ -34,7 +34,7 @@ describe('Flight', () => {
     expect(closed).toBe(1);
   });
 
-  it('subscribes a deferred leader when its body is first read', async () => {
+  it('subscribes a deferred leader lazily', async () => {
     const flight = new Flight({ maxBufferedBytes: 1024 });
     const leader = flight.join(undefined, { deferBody: true });
     const leaderBody = leader.body();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tapResponseBody } from './body-taps.js';
 
 describe('tapResponseBody', () => {
-  it('shares one stream between the taps of nested middleware', async () => {
+  it('shares one stream between middleware', async () => {
     const log: string[] = [];
     const bodies: (ReadableStream | null)[] = [];
     const app = new Hono();

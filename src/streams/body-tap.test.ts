@@ -15,7 +15,7 @@ function recordingTap(name: string, log: string[]): BodyTap {
 }
 
 describe('tappedStream', () => {
-  it('shows chunks and the end to every tap in order', async () => {
+  it('calls every tap in order', async () => {
     const log: string[] = [];
     const tapped = new TappedBody(new Response('abc').body!, recordingTap('inner', log));
     await Promise.resolve();
@@ -25,7 +25,7 @@ describe('tappedStream', () => {
     expect(log).toEqual(['inner chunk abc', 'outer chunk abc', 'inner end complete', 'outer end complete']);
   });
 
-  it('ends the taps before the reader sees the end', async () => {
+  it('ends taps before the reader', async () => {
     let settled = false;
     const stream = tappedStream(
       new Response('x').body!,
@@ -43,7 +43,7 @@ describe('tappedStream', () => {
     expect(settled).toBe(true);
   });
 
-  it('refuses a tap once the reader started', async () => {
+  it('rejects a tap after reading starts', async () => {
     const tapped = new TappedBody(new Response('abc').body!);
     const reader = tapped.stream.getReader();
     await reader.read();
@@ -63,7 +63,7 @@ describe('tappedStream', () => {
     expect(outcomes).toEqual(['cancelled']);
   });
 
-  it('reports a failing source and passes the error on', async () => {
+  it('reports and passes a source failure', async () => {
     const outcomes: BodyOutcome[] = [];
     const source = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error('backend failed')) });
     const stream = tappedStream(source, { end: (outcome) => void outcomes.push(outcome) });

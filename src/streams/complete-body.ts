@@ -11,7 +11,7 @@
 
 const completeBodies = new WeakMap<Response, string>();
 
-/** Records that `response` has `text` as its whole body; returns the response. */
+/** Records that `response` has `text` as its whole body, and returns the response. */
 export function markCompleteBody(response: Response, text: string): Response {
   completeBodies.set(response, text);
   return response;

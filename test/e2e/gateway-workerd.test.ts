@@ -162,7 +162,7 @@ describe('gateway in workerd with the mock backend', () => {
     expect(body.error.code).toBe('invalid_json');
   });
 
-  it('keeps the connection usable after a chunked body over the limit', async () => {
+  it('reuses the connection after a chunked 413', async () => {
     // One keep-alive socket, so the second request reuses the connection of the rejected one.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const { hostname, port } = new URL(gatewayURL);

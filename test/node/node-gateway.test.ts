@@ -79,7 +79,7 @@ describe('Node gateway', () => {
     expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(STREAM_CHUNK_INTERVAL_MS * 3);
   });
 
-  it('stops the backend call when the client goes away', async () => {
+  it('stops the backend on disconnect', async () => {
     // A backend that streams an event every 20 ms until its client (the gateway) disconnects.
     let backendClosed = false;
     const backend = createServer((request, response) => {
