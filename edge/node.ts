@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { serve, type HttpBindings } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { pino } from 'pino';
 
 import { buildResultCacheLayerOptions } from '../src/cache/build-layer-options.js';
@@ -29,10 +29,14 @@ import type { Logger } from '../src/log/logger.js';
 import { BackendPool } from '../src/routing/backend-pool.js';
 import { HealthChecker } from '../src/routing/health-checker.js';
 import { openFileKeyStore } from '../src/tenancy/file-key-store.js';
+import { BackgroundTasks } from './background-tasks.js';
 import { createNodeFetch } from './node-fetch.js';
 
 /** Backends used when BACKENDS is unset: the local backend of `npm run backend`, as in wrangler.toml. */
 export const DEFAULT_BACKENDS = JSON.stringify([{ name: 'local', baseURL: 'http://127.0.0.1:8000/v1', models: ['stories260K'] }]);
+
+/** How long `close` waits for work that requests left running (metrics records, cache writes). */
+const BACKGROUND_DRAIN_TIMEOUT_MS = 5_000;
 
 export interface NodeGatewayOptions {
   /** Gateway settings as strings, normally `process.env`. */
@@ -88,8 +92,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
     observability: { store: metricsStore, prices: observability.prices, policies: observability.policies, adminToken: observability.adminToken },
   });
 
+  const background = new BackgroundTasks();
+  const handle = withChunkedStreams((request: Request, bindings: HttpBindings | Http2Bindings) => app.fetch(request, bindings, background));
   const server = await new Promise<ReturnType<typeof serve>>((resolveListening, rejectListening) => {
-    const started = serve({ fetch: withChunkedStreams(app.fetch), hostname: options.hostname, port: options.port }, () => resolveListening(started));
+    const started = serve({ fetch: handle, hostname: options.hostname, port: options.port }, () => resolveListening(started));
     started.once('error', rejectListening);
   });
 
@@ -102,6 +108,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Run
       await new Promise<void>((resolveClosed, rejectClosed) => {
         server.close((error) => (error === undefined ? resolveClosed() : rejectClosed(error)));
       });
+      const unfinished = await background.drain(BACKGROUND_DRAIN_TIMEOUT_MS);
+      if (unfinished > 0) options.logger.warn({ unfinished, timeoutMs: BACKGROUND_DRAIN_TIMEOUT_MS }, 'gateway closed with background work still running');
       await persistence?.close();
       await backendFetch.close();
     },
