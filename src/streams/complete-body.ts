@@ -21,3 +21,12 @@ export function markCompleteBody(response: Response, text: string): Response {
 export function completeBodyOf(response: Response): string | undefined {
   return completeBodies.get(response);
 }
+
+/**
+ * Whether `response` has no body at all. A response with a known complete body is checked
+ * without reading `body`: on @hono/node-server's lightweight Response, that getter builds a full
+ * Web Response with a stream, about 3 % of the gateway's time per request in a Node profile.
+ */
+export function hasNullBody(response: Response): boolean {
+  return !completeBodies.has(response) && response.body === null;
+}

@@ -17,7 +17,7 @@ import { tenantIdOf, type TenantVariables } from '../../cache/tenant.js';
 import type { CacheLayerVariables, CacheStatus } from '../../cache/variables.js';
 import type { Logger } from '../../log/logger.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
-import { completeBodyOf, markCompleteBody } from '../../streams/complete-body.js';
+import { completeBodyOf, hasNullBody, markCompleteBody } from '../../streams/complete-body.js';
 import { tapResponseBody } from '../body-taps.js';
 
 export const CACHE_STATUS_HEADER = 'x-slimgate-cache-status';
@@ -105,7 +105,7 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
     await next();
 
     const response = c.res;
-    if (!writeAllowed || response.status !== 200 || response.body === null) return;
+    if (!writeAllowed || response.status !== 200 || hasNullBody(response)) return;
     // A request that joined another in-flight request gets the same bytes, which that one stores.
     if (c.get('coalescedRole') === 'joined') return;
 

@@ -15,7 +15,7 @@ import { InFlightRegistry } from '../../coalesce/in-flight-registry.js';
 import type { Logger } from '../../log/logger.js';
 import { ApiError } from '../../openai/errors.js';
 import type { GenerationEndpoint, GenerationRequests } from '../../openai/request-types.js';
-import { completeBodyOf } from '../../streams/complete-body.js';
+import { completeBodyOf, hasNullBody } from '../../streams/complete-body.js';
 import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_MAX_CACHE_TTL_SECONDS } from '../cache/index.js';
 import { replaceBody } from '../replace-body.js';
 
@@ -107,7 +107,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
     }
 
     const response = c.res;
-    if (response.status !== 200 || response.body === null) {
+    if (response.status !== 200 || hasNullBody(response)) {
       claim.flight.fail(new FlightUnsharedError(`the response has status ${response.status}`));
       return;
     }
@@ -118,7 +118,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
       if (value !== null) headers[name] = value;
     }
     // A body already in memory goes to the joiners at once, and the leader keeps its response.
-    const complete = completeBodyOf(c.res);
+    const complete = completeBodyOf(response);
     if (complete !== undefined) {
       claim.flight.finish({ status: response.status, headers }, new TextEncoder().encode(complete));
       participant.leave();
@@ -128,7 +128,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
     // The leader's own response stream keeps a Node request alive until the body is read. On
     // Workers, flights run in a Durable Object coordinator (options.coordinatorFor) instead.
     const leaderBody = participant.body();
-    void claim.flight.start({ status: response.status, headers }, response.body);
+    void claim.flight.start({ status: response.status, headers }, response.body!);
     replaceBody(c, leaderBody);
   };
 }

@@ -12,7 +12,7 @@ import { bodyObserverTap, observeCompleteJson, type BodyKind, type BodyObservati
 import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { CacheStatus, RequestRecord } from '../../metrics/request-record.js';
 import { waitUntil } from '../../metrics/wait-until.js';
-import { completeBodyOf } from '../../streams/complete-body.js';
+import { completeBodyOf, hasNullBody } from '../../streams/complete-body.js';
 import { tapResponseBody } from '../body-taps.js';
 
 /** Response header where a backend may report its queue time, in milliseconds. */
@@ -77,7 +77,7 @@ export function metrics<E extends Env = Env>(options: MetricsOptions<E>): Middle
     let resolveEnded!: (observation: BodyObservation) => void;
     const ended = new Promise<BodyObservation>((resolve) => (resolveEnded = resolve));
     const complete = completeBodyOf(c.res);
-    if (response.body === null) {
+    if (hasNullBody(response)) {
       resolveEnded({ firstChunkAt: null, endedAt: clock(), usage: null, contentEvents: 0, complete: true, text: '' });
     } else if (complete !== undefined) {
       // The whole body is ready now, so its first byte and its end are this moment.

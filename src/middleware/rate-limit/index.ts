@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Logger } from '../../log/logger.js';
-import { completeBodyOf } from '../../streams/complete-body.js';
+import { completeBodyOf, hasNullBody } from '../../streams/complete-body.js';
 import { costOf, estimateUsage, type PriceTable, type TokenUsage } from '../../tenancy/pricing.js';
 import { usageOfJson, usageTap, type BodyOutcome } from '../../tenancy/usage-tap.js';
 import type { UsageStore } from '../../tenancy/usage-store.js';
@@ -122,7 +122,7 @@ async function settleAfterBody(
 ): Promise<void> {
   const response = c.res;
   // A cached response used no backend, so it costs nothing, though its body still carries usage.
-  if (!response.ok || response.body === null || response.headers.get(BILLED_TOKENS_HEADER) === '0') {
+  if (!response.ok || hasNullBody(response) || response.headers.get(BILLED_TOKENS_HEADER) === '0') {
     await settleWith(undefined, 'error');
     return;
   }
