@@ -6,6 +6,7 @@ import { BATCH_SIZE_HEADER, QUEUE_TIME_HEADER } from '../middleware/metrics/inde
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { completeBodyOf } from '../streams/complete-body.js';
 import { endpointPath, type Backend } from './backend.js';
+import { childAbortController } from './child-abort-controller.js';
 import {
   backendErrorToApiError,
   backendTimedOut,
@@ -102,9 +103,14 @@ async function fetchWithFirstByteTimeout(request: ForwardRequest, url: string): 
   const { backend, clientSignal } = request;
   const timeoutMs = backend.firstByteTimeoutMs ?? request.firstByteTimeoutMs;
 
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), timeoutMs);
-  const signal = clientSignal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, clientSignal]);
+  // Aborts when the client signal does, or when no response head has come within timeoutMs.
+  const attempt = childAbortController(clientSignal);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, timeoutMs);
+  const signal = attempt.signal;
 
   try {
     return await request.fetch(url, {
@@ -118,7 +124,7 @@ async function fetchWithFirstByteTimeout(request: ForwardRequest, url: string): 
       signal,
     });
   } catch (error) {
-    if (timeout.signal.aborted) throw backendTimedOut(backend.name, timeoutMs);
+    if (timedOut) throw backendTimedOut(backend.name, timeoutMs);
     if (clientSignal?.aborted === true) throw clientClosedRequest();
     throw backendUnreachable(backend.name, error);
   } finally {

@@ -10,6 +10,7 @@
 import type { Backend } from '../gateway/backend.js';
 import { endpointPath } from '../gateway/backend.js';
 import { clientClosedRequest, endpointNotServed, noBackendAvailable, requestTimedOut } from '../gateway/backend-errors.js';
+import { childAbortController } from '../gateway/child-abort-controller.js';
 import { forwardToBackend, type FetchFunction, type ForwardedResponse, type ForwardRequest } from '../gateway/forward.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError, modelNotFound } from '../openai/errors.js';
@@ -63,20 +64,25 @@ export async function routeRequest(request: RouteRequest): Promise<RoutedRespons
   const servingEndpoint = pool.backendsFor(model).filter((backend) => endpointPath(backend, request.endpoint) !== null);
   if (servingEndpoint.length === 0) throw endpointNotServed(model, `/v1/${request.endpoint.replace('.', '/')}`);
 
-  const deadline = new AbortController();
-  const deadlineTimer = setTimeout(() => deadline.abort(), policy.totalTimeoutMs);
-  const signal = request.clientSignal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, request.clientSignal]);
+  // One controller for the whole request: the client going away or the total timeout aborts it.
+  const scope = childAbortController(request.clientSignal);
+  let timedOut = false;
+  const deadlineTimer = setTimeout(() => {
+    timedOut = true;
+    scope.abort();
+  }, policy.totalTimeoutMs);
+  const signal = scope.signal;
   const sleep = request.sleep ?? abortableSleep;
   const random = request.random ?? Math.random;
 
-  const timedOut = new Set<string>();
+  const slowBackends = new Set<string>();
   let lastError: ApiError | undefined;
 
   try {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt += 1) {
       if (attempt > 1) await sleep(backoffDelayMs(attempt - 1, policy.backoff, random), signal);
 
-      const backend = pickBackend(pool, model, request.endpoint, timedOut);
+      const backend = pickBackend(pool, model, request.endpoint, slowBackends);
       if (backend === undefined) break;
 
       try {
@@ -85,7 +91,7 @@ export async function routeRequest(request: RouteRequest): Promise<RoutedRespons
         pool.breaker(backend.name).recordSuccess();
         return { response: guarded, backend, attempts: attempt };
       } catch (error) {
-        if (deadline.signal.aborted || !(error instanceof ApiError)) {
+        if (timedOut || !(error instanceof ApiError)) {
           // The outcome of this attempt tells nothing about the backend's health, so it is not recorded.
           pool.breaker(backend.name).releaseProbe();
           throw error;
@@ -99,14 +105,14 @@ export async function routeRequest(request: RouteRequest): Promise<RoutedRespons
         }
 
         pool.breaker(backend.name).recordFailure();
-        if (error.code === 'backend_timeout') timedOut.add(backend.name);
+        if (error.code === 'backend_timeout') slowBackends.add(backend.name);
         lastError = error;
         logger.warn({ requestId: request.requestId, backend: backend.name, attempt, status: error.status, code: error.code }, 'backend attempt failed; retrying');
       }
     }
   } catch (error) {
     clearTimeout(deadlineTimer);
-    if (deadline.signal.aborted) throw requestTimedOut(policy.totalTimeoutMs);
+    if (timedOut) throw requestTimedOut(policy.totalTimeoutMs);
     if (request.clientSignal?.aborted === true && !(error instanceof ApiError)) throw clientClosedRequest();
     throw error;
   }
@@ -120,9 +126,9 @@ function isRetryable(error: ApiError): boolean {
 }
 
 /** Picks the first candidate that serves the endpoint and has not timed out, taking its circuit's probe. */
-function pickBackend(pool: BackendPool, model: string, endpoint: GenerationEndpoint, timedOut: ReadonlySet<string>): Backend | undefined {
+function pickBackend(pool: BackendPool, model: string, endpoint: GenerationEndpoint, slowBackends: ReadonlySet<string>): Backend | undefined {
   for (const backend of pool.candidates(model)) {
-    if (timedOut.has(backend.name) || endpointPath(backend, endpoint) === null) continue;
+    if (slowBackends.has(backend.name) || endpointPath(backend, endpoint) === null) continue;
     if (pool.breaker(backend.name).tryAcquire()) return backend;
   }
   return undefined;

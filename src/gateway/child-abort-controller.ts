@@ -1,0 +1,21 @@
+/**
+ * An AbortController that also aborts, with the same reason, when its parent signal aborts.
+ *
+ * `AbortSignal.any` does the same, but in Node 20 each call builds one more signal with its own
+ * bookkeeping. The router made two per backend attempt, about 5 % of a gateway request's time in
+ * a Node profile; a plain listener on the parent costs less. The parent keeps a reference to
+ * the child until either aborts, so it must not outlive the request (a client or flight signal).
+ */
+export function childAbortController(parent: AbortSignal | undefined): AbortController {
+  const child = new AbortController();
+  if (parent === undefined) return child;
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return child;
+  }
+
+  const onParentAbort = (): void => child.abort(parent.reason);
+  parent.addEventListener('abort', onParentAbort, { once: true });
+  child.signal.addEventListener('abort', () => parent.removeEventListener('abort', onParentAbort), { once: true });
+  return child;
+}
