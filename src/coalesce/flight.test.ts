@@ -23,7 +23,7 @@ describe('Flight', () => {
     const leader = flight.join(undefined, { deferBody: true });
     const joiner = flight.join();
 
-    flight.finish({ status: 200, headers: { 'content-type': 'application/json' } }, encoder.encode('{"id":"x"}'));
+    flight.finish({ status: 200, headers: { 'content-type': 'application/json' } }, '{"id":"x"}');
     leader.leave();
 
     expect(await joiner.head).toEqual({ status: 200, headers: { 'content-type': 'application/json' } });

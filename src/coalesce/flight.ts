@@ -40,6 +40,8 @@ export interface JoinOptions {
 
 type FlightState = 'pending' | 'streaming' | 'done' | 'failed';
 
+const encoder = new TextEncoder();
+
 export interface FlightOptions {
   /** Bytes buffered for late joiners; beyond it the flight accepts no new participants. */
   maxBufferedBytes: number;
@@ -120,13 +122,18 @@ export class Flight {
     return this.pump(body.getReader());
   }
 
-  /** Shares a body that is already complete: every subscriber gets `body` at once and its end. */
-  finish(head: FlightHead, body: Uint8Array): void {
+  /**
+   * Shares a body that is already complete: every subscriber gets `text` as UTF-8 at once and
+   * its end. A flight without subscribers, the usual case, encodes nothing.
+   */
+  finish(head: FlightHead, text: string): void {
     if (this.state !== 'pending') throw new Error(`Flight.finish: the flight is already ${this.state}.`);
     this.state = 'streaming';
     this.resolveHead(head);
-    this.buffer(body);
-    for (const [subscriber, leave] of this.subscribers) this.deliver(subscriber, leave, body);
+    if (this.subscribers.size > 0) {
+      const body = encoder.encode(text);
+      for (const [subscriber, leave] of this.subscribers) this.deliver(subscriber, leave, body);
+    }
 
     this.state = 'done';
     for (const [subscriber, leave] of this.subscribers) {

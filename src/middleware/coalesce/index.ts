@@ -120,7 +120,7 @@ export function coalesceRequests<E extends GenerationEndpoint>(options: Coalesce
     // A body already in memory goes to the joiners at once, and the leader keeps its response.
     const complete = completeBodyOf(response);
     if (complete !== undefined) {
-      claim.flight.finish({ status: response.status, headers }, new TextEncoder().encode(complete));
+      claim.flight.finish({ status: response.status, headers }, complete);
       participant.leave();
       return;
     }
