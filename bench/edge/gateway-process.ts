@@ -1,6 +1,7 @@
 /**
- * Runs the Node entry (edge/node.ts) in a child process, so the gateway has a thread of its own
- * instead of sharing one event loop with the load generator and the upstream.
+ * Runs the Node entry (edge/node.ts), or another server of the benchmark, in a child process, so
+ * that it has a thread of its own instead of sharing one event loop with the load generator and
+ * the upstream.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,16 +18,24 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts the gateway with `variables` added to the environment; resolves once GET /health responds with 200. */
-export async function startGatewayProcess(variables: Readonly<Record<string, string>>): Promise<GatewayProcess> {
+export function startGatewayProcess(variables: Readonly<Record<string, string>>): Promise<GatewayProcess> {
+  return startServerProcess('edge/node.ts', variables);
+}
+
+/**
+ * Starts a TypeScript server entry that reads HOST and PORT, with `variables` added to the
+ * environment; resolves once its GET /health responds with 200.
+ */
+export async function startServerProcess(entry: string, variables: Readonly<Record<string, string>>): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'edge/node.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, ...variables, HOST: '127.0.0.1', PORT: String(port) },
     // The access log is still serialized and written, to /dev/null as in the in-process runs.
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHealth(url, child);
+    await waitForHealth(url, entry, child);
   } catch (error) {
     await stop(child);
     throw error;
@@ -34,10 +43,10 @@ export async function startGatewayProcess(variables: Readonly<Record<string, str
   return { url, close: () => stop(child) };
 }
 
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+async function waitForHealth(url: string, entry: string, child: ChildProcess): Promise<void> {
   const deadline = performance.now() + START_TIMEOUT_MS;
   while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The gateway process exited with code ${child.exitCode} before ${url}/health responded.`);
+    if (child.exitCode !== null) throw new Error(`The ${entry} process exited with code ${child.exitCode} before ${url}/health responded.`);
     const healthy = await fetch(`${url}/health`).then(
       (response) => response.ok,
       () => false,
@@ -45,7 +54,7 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
     if (healthy) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`The gateway process did not respond with 200 on ${url}/health within ${START_TIMEOUT_MS} ms.`);
+  throw new Error(`The ${entry} process did not respond with 200 on ${url}/health within ${START_TIMEOUT_MS} ms.`);
 }
 
 /** Sends SIGTERM, which edge/node.ts handles by closing the server, and SIGKILL if it has not exited in time. */

@@ -2,8 +2,10 @@
  * Edge gateway overhead: the whole pipeline (validation, auth, limits, result cache lookup and
  * capture, coalescing, routing, metrics, access log) in front of a loopback upstream, against the
  * same upstream called directly. The load generator, the upstream and the first gateway share one
- * process; a second run starts the gateway in a child process of its own. Every request has a
- * unique prompt, so each one misses the cache and is forwarded.
+ * process; a second run starts the gateway in a child process of its own. A bare forwarder in its
+ * own process (node:http and undici, no gateway logic) shows the floor that any Node gateway
+ * adds on the machine. Every request has a unique prompt, so each one misses the cache and is
+ * forwarded.
  *
  *   npx tsx bench/edge/run.ts [--json out.json] [--quick] [--no-workerd]
  */
@@ -16,7 +18,7 @@ import { unstable_startWorker } from 'wrangler';
 
 import { startNodeGateway } from '../../edge/node.js';
 import { startBatchBackend } from '../../test/e2e/batch-backend.js';
-import { startGatewayProcess } from './gateway-process.js';
+import { startGatewayProcess, startServerProcess } from './gateway-process.js';
 import { percentile, runLoad, type LoadResult } from './load.js';
 import { startBenchUpstream } from './upstream.js';
 
@@ -165,6 +167,13 @@ async function main(): Promise<void> {
   let batching: Awaited<ReturnType<typeof measureBatching>> = [];
   try {
     await measure('upstream direct', `${upstream.origin}/v1/chat/completions`, rows, baselines);
+    // The floor: one more Node HTTP server and undici client, with no gateway logic.
+    const forwarder = await startServerProcess('bench/edge/bare-forwarder.ts', { UPSTREAM_ORIGIN: upstream.origin });
+    try {
+      await measure('bare forwarder (Node, own process)', `${forwarder.url}/v1/chat/completions`, rows, baselines);
+    } finally {
+      await forwarder.close();
+    }
     await measure('gateway (Node)', `${gateway.url}/v1/chat/completions`, rows, baselines);
     // The same gateway in a child process: its event loop no longer serves the load generator and
     // the upstream too, which is the setting of per-thread figures such as Portkey's.
@@ -199,7 +208,7 @@ async function main(): Promise<void> {
   console.log('| target | mode | concurrency | p50 ms | p99 ms | first byte p50 ms | req/s | added p50 ms | added p99 ms | added first byte ms | req/s ÷ Portkey 850 | errors |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    const ratio = row.target.startsWith('gateway') ? format(row.requestsPerSecond / PORTKEY_REQUESTS_PER_SECOND, 2) : '';
+    const ratio = row.target !== 'upstream direct' ? format(row.requestsPerSecond / PORTKEY_REQUESTS_PER_SECOND, 2) : '';
     console.log(
       `| ${row.target} | ${row.mode} | ${row.concurrency} | ${format(row.p50Ms)} | ${format(row.p99Ms)} | ${format(row.firstBytep50Ms)} | ${format(row.requestsPerSecond, 0)} | ${format(row.addedP50Ms)} | ${format(row.addedP99Ms)} | ${format(row.addedFirstByteP50Ms)} | ${ratio} | ${row.errors} |`,
     );
