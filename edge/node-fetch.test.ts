@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { MAX_BUFFERED_BODY_BYTES } from '../src/routing/response-body.js';
 import { completeBodyOf } from '../src/streams/complete-body.js';
 import { createNodeFetch } from './node-fetch.js';
 
@@ -10,6 +11,8 @@ let server: Server;
 let origin: string;
 let releaseStream: (() => void) | undefined;
 const client = createNodeFetch();
+/** A JSON body one byte over the bound of bodies read whole. */
+const LARGE_JSON = `"${'x'.repeat(MAX_BUFFERED_BODY_BYTES - 1)}"`;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -19,6 +22,14 @@ beforeAll(async () => {
       if (request.url === '/echo') {
         response.writeHead(201, { 'content-type': 'application/json', 'x-seen-id': String(request.headers['x-request-id']) });
         response.end(JSON.stringify({ method: request.method, body: Buffer.concat(chunks).toString('utf8') }));
+      } else if (request.url === '/chunked-json') {
+        // Two writes without a content-length: Node sends the body chunked.
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"part":');
+        response.end('"two"}');
+      } else if (request.url === '/large-json') {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(LARGE_JSON.length) });
+        response.end(LARGE_JSON);
       } else if (request.url === '/empty') {
         response.writeHead(204).end();
       } else if (request.url === '/stream') {
@@ -47,6 +58,20 @@ describe('createNodeFetch', () => {
     expect(response.headers.get('x-seen-id')).toBe('req-1');
     expect(completeBodyOf(response)).toBe('{"method":"POST","body":"{\\"a\\":1}"}');
     expect(await response.json()).toEqual({ method: 'POST', body: '{"a":1}' });
+  });
+
+  it('reads chunked JSON whole', async () => {
+    const response = await client.fetch(`${origin}/chunked-json`, { method: 'POST', body: '{}' });
+
+    expect(response.headers.get('content-length')).toBeNull();
+    expect(completeBodyOf(response)).toBe('{"part":"two"}');
+  });
+
+  it('streams JSON over the bound', async () => {
+    const response = await client.fetch(`${origin}/large-json`, { method: 'POST', body: '{}' });
+
+    expect(completeBodyOf(response)).toBeUndefined();
+    expect((await response.text()).length).toBe(LARGE_JSON.length);
   });
 
   it('returns a null body for 204', async () => {
