@@ -71,6 +71,19 @@ describe('result cache in workerd', () => {
     expect(await backendCalls(['wd-tee-1', 'wd-tee-2'])).toBe(1);
   });
 
+  it('does not store a stream without usage', async () => {
+    const body = { model: 'mock-ok', messages: [{ role: 'user', content: uniqueContent('no-usage') }], max_tokens: 3, temperature: 0, stream: true };
+
+    const first = await post('/v1/chat/completions', body, 'wd-no-usage-1');
+    await first.text();
+    const second = await post('/v1/chat/completions', body, 'wd-no-usage-2');
+    await second.text();
+
+    expect(first.headers.get('x-slimgate-cache-status')).toBe('miss');
+    expect(second.headers.get('x-slimgate-cache-status')).toBe('miss');
+    expect(await backendCalls(['wd-no-usage-1', 'wd-no-usage-2'])).toBe(2);
+  });
+
   it('bypasses non-deterministic requests', async () => {
     const body = { model: 'mock-ok', prompt: uniqueContent('random'), max_tokens: 2 };
 

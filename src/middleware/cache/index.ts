@@ -131,8 +131,12 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
       return;
     }
 
-    // NOTE: a stream requested without stream_options.include_usage carries no usage, so its
-    // stored response, and every hit served from it, reports no usage or saved tokens.
+    // A stream requested without stream_options.include_usage carries no usage, and a stored
+    // response without it would replay none, so such a stream is not captured at all.
+    if (request.stream === true && request.stream_options?.include_usage !== true) {
+      onSkip('the stream carries no usage (stream_options.include_usage is not set)');
+      return;
+    }
     tapResponseBody(c, responseCaptureTap({ endpoint, streaming: request.stream === true, maxBodyBytes: settings.maxCapturedBytes, onComplete, onSkip }));
   };
 
