@@ -31,6 +31,26 @@ function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return chunks;
 }
 
+/** Index just after the last blank line of `text` (two terminators in a row, CRLF counting once), or 0. */
+function lastEventEnd(text: string): number {
+  let end = 0;
+  let terminators = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char !== '\r' && char !== '\n') {
+      terminators = 0;
+      continue;
+    }
+    if (char === '\r' && text[index + 1] === '\n') index += 1;
+    terminators += 1;
+    if (terminators === 2) {
+      end = index + 1;
+      terminators = 0;
+    }
+  }
+  return end;
+}
+
 function dataOf(text: string): string[] {
   const events: string[] = [];
   const parser = new EventStreamParser((event) => events.push(event.data));
@@ -52,6 +72,25 @@ describe('guardEventStream', () => {
         expect(ends).toBe(1);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('cuts a failed stream after its last whole event', async () => {
+    // Terminators of every kind, and LF alone, which the scanner reads by a faster path.
+    const texts = ['data: a\n\ndata: bb\r\n\r\n: c\r\rdata: dd\n\n', 'data: a\n\n: keep\n\ndata: {"b":2}\ndata: c\n\ndata: [DONE]\n\n'];
+
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...texts), fc.nat(), fc.array(fc.nat(), { maxLength: 8 }), async (text, end, cuts) => {
+        const prefix = text.slice(0, end % (text.length + 1));
+        const received = await new Response(guardEventStream(sourceOf(split(encoder.encode(prefix), cuts), true), 'b1', () => {})).text();
+
+        // The LF of a CRLF split from its CR may be dropped, so the events are compared, and the
+        // bytes before the error event must end at a blank line.
+        const beforeError = received.slice(0, received.lastIndexOf('data: {"error"'));
+        expect(lastEventEnd(beforeError)).toBe(beforeError.length);
+        expect(dataOf(beforeError)).toEqual(dataOf(prefix.slice(0, lastEventEnd(prefix))));
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -120,6 +120,8 @@ class EventBoundaryScanner {
 
   /** Returns the offset in the combined buffer just after the last boundary inside `chunk`. */
   lastBoundary(chunk: Uint8Array, offset: number): number | undefined {
+    if (!this.#afterCR && chunk.indexOf(CR) === -1) return this.#lastBoundaryWithoutCR(chunk, offset);
+
     let last: number | undefined;
     for (let index = 0; index < chunk.byteLength; index += 1) {
       const byte = chunk[index];
@@ -140,6 +142,27 @@ class EventBoundaryScanner {
         this.#terminators = 0;
       }
     }
+    return last;
+  }
+
+  /**
+   * The same scan for a chunk with LF terminators only, the usual case: it jumps from LF to LF
+   * with the native search instead of testing every byte in JavaScript.
+   */
+  #lastBoundaryWithoutCR(chunk: Uint8Array, offset: number): number | undefined {
+    let last: number | undefined;
+    // A count carried from the previous chunk goes on only if this chunk starts with an LF.
+    let previous = -1;
+    for (let index = chunk.indexOf(LF); index !== -1; index = chunk.indexOf(LF, index + 1)) {
+      if (index !== previous + 1) this.#terminators = 0;
+      this.#terminators += 1;
+      if (this.#terminators >= 2) {
+        last = offset + index + 1;
+        this.#terminators = 0;
+      }
+      previous = index;
+    }
+    if (previous !== chunk.byteLength - 1) this.#terminators = 0;
     return last;
   }
 }
