@@ -24,11 +24,12 @@ export function startGatewayProcess(variables: Readonly<Record<string, string>>)
 
 /**
  * Starts a TypeScript server entry that reads HOST and PORT, with `variables` added to the
- * environment; resolves once its GET /health responds with 200.
+ * environment, in `cwd` (default: this process's); resolves once its GET /health responds with 200.
  */
-export async function startServerProcess(entry: string, variables: Readonly<Record<string, string>>): Promise<GatewayProcess> {
+export async function startServerProcess(entry: string, variables: Readonly<Record<string, string>>, cwd?: string): Promise<GatewayProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd,
     env: { ...process.env, ...variables, HOST: '127.0.0.1', PORT: String(port) },
     // The access log is still serialized and written, to /dev/null as in the in-process runs.
     stdio: ['ignore', 'ignore', 'inherit'],
