@@ -6,8 +6,8 @@ import type { BooleanParam, CompressionMethod, FloatParam, IntParam } from '../m
 import { collectActivations } from '../calibration/collect-activations.js';
 import { subsetCalibration } from '../calibration/calibration-set.js';
 import { quantizeGptq } from './gptq.js';
-import { ACCURACY_LEVEL_PARAM, applyInt4, BLOCK_SIZE_PARAM, SYMMETRIC_PARAM, type Int4Params } from './int4-rtn.js';
-import { findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor } from './matmul-weights.js';
+import { applyInt4, INT4_PARAMS, type Int4Params } from './int4-rtn.js';
+import { findMatMulWeights, weightGroupsFor } from './matmul-weights.js';
 
 export interface Int4GptqParams extends Int4Params {
   dampPercent: number;
@@ -44,11 +44,7 @@ export const int4Gptq: CompressionMethod<Int4GptqParams> = {
   description: '4-bit block-wise weight-only quantization with GPTQ error compensation from calibration activations (com.microsoft MatMulNBits)',
   appliesTo: { opTypes: ['MatMul'], executionProviders: ['cpu', 'cuda'] },
   params: {
-    weights: WEIGHTS_PARAM,
-    lmHead: LM_HEAD_PARAM,
-    blockSize: BLOCK_SIZE_PARAM,
-    symmetric: SYMMETRIC_PARAM,
-    accuracyLevel: ACCURACY_LEVEL_PARAM,
+    ...INT4_PARAMS,
     dampPercent: DAMP_PARAM,
     actOrder: ACT_ORDER_PARAM,
     calibrationSequences: SEQUENCES_PARAM,

@@ -2,7 +2,7 @@
  * `int4-rtn`: 4-bit weight-only block quantization of MatMul weights by rounding to nearest,
  * executed by ONNX Runtime's com.microsoft MatMulNBits (float activations, 4-bit weights).
  */
-import type { CompressionMethod, IntParam, BooleanParam, MethodResult } from '../method.js';
+import type { CompressionMethod, IntParam, BooleanParam, MethodResult, ParamDeclarations } from '../method.js';
 import type { OnnxModel } from '../../onnx/types.js';
 import { cloneModelShallow, ensureOpset, float32Of } from './graph-edit.js';
 import { MATMUL_NBITS_DOMAIN, quantizeRtn } from './int4-blocks.js';
@@ -40,6 +40,15 @@ export const ACCURACY_LEVEL_PARAM: IntParam = {
   description: 'MatMulNBits accuracy_level: minimum precision of A during compute (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8)',
 };
 
+/** Parameters every int4 method takes: the weight selection and the MatMulNBits block layout. */
+export const INT4_PARAMS: ParamDeclarations<Int4Params> = {
+  weights: WEIGHTS_PARAM,
+  lmHead: LM_HEAD_PARAM,
+  blockSize: BLOCK_SIZE_PARAM,
+  symmetric: SYMMETRIC_PARAM,
+  accuracyLevel: ACCURACY_LEVEL_PARAM,
+};
+
 /** Quantizes every selected weight with `quantize` and rewrites its MatMul to MatMulNBits. */
 export function applyInt4(
   model: OnnxModel,
@@ -64,13 +73,7 @@ export const int4Rtn: CompressionMethod<Int4Params> = {
   kind: 'quantization',
   description: '4-bit block-wise weight-only quantization (round to nearest) with the com.microsoft MatMulNBits operator',
   appliesTo: { opTypes: ['MatMul'], executionProviders: ['cpu', 'cuda'] },
-  params: {
-    weights: WEIGHTS_PARAM,
-    lmHead: LM_HEAD_PARAM,
-    blockSize: BLOCK_SIZE_PARAM,
-    symmetric: SYMMETRIC_PARAM,
-    accuracyLevel: ACCURACY_LEVEL_PARAM,
-  },
+  params: INT4_PARAMS,
   incompatibleWith: [],
   weightGroups: weightGroupsFor,
   needsCalibration: false,

@@ -9,12 +9,11 @@
  * so activations are quantized per call (per tensor) and weights ahead of time.
  */
 import { makeAttribute } from '../../onnx/builder.js';
-import { makeTensor } from '../../onnx/tensor.js';
 import { DataType, type OnnxNode } from '../../onnx/types.js';
 import type { BooleanParam, CompressionMethod, EnumParam } from '../method.js';
-import { cloneModelShallow, float32Of, uniqueNameFactory } from './graph-edit.js';
-import { quantizeInt8, type Int8WeightType } from './int8-weights.js';
-import { applyNodeReplacements, findMatMulWeights, LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, weightQuantizationResult, type WeightTargetParams } from './matmul-weights.js';
+import { rewriteInt8MatMuls } from './int8-matmul-rewrite.js';
+import type { Int8WeightType } from './int8-weights.js';
+import { LM_HEAD_PARAM, WEIGHTS_PARAM, weightGroupsFor, weightQuantizationResult, type WeightTargetParams } from './matmul-weights.js';
 
 export interface Int8DynamicParams extends WeightTargetParams {
   weightType: Int8WeightType;
@@ -49,21 +48,13 @@ export const int8Dynamic: CompressionMethod<Int8DynamicParams> = {
   needsCalibration: false,
   searchable: true,
   async apply(model, params) {
-    const out = cloneModelShallow(model);
-    const graph = out.graph;
-    const uniqueName = uniqueNameFactory(graph);
-    const targets = findMatMulWeights(graph, params);
     // Activations shared by several MatMuls (q/k/v, gate/up) are quantized once.
     const quantizedInputs = new Map<string, { q: string; scale: string; zeroPoint: string }>();
-    const replacements = new Map<number, OnnxNode[]>();
-    const removed = new Set<string>();
-    let weightBytes = 0;
 
-    for (const target of targets) {
-      const weightName = target.weight.name ?? '';
+    const rewrite = rewriteInt8MatMuls(model, params, params, (target, [values, scale, zeroPoint], uniqueName) => {
       const input = target.node.input![0]!;
       const output = target.node.output![0]!;
-      const base = target.node.name ?? weightName;
+      const base = target.node.name ?? target.weight.name ?? '';
       const nodes: OnnxNode[] = [];
 
       let quantizedInput = quantizedInputs.get(input);
@@ -78,32 +69,18 @@ export const int8Dynamic: CompressionMethod<Int8DynamicParams> = {
         quantizedInputs.set(input, quantizedInput);
       }
 
-      const q = quantizeInt8(float32Of(target.weight), target.k, target.n, params.weightType, params.perChannel);
-      const elementType = params.weightType === 'int8' ? DataType.INT8 : DataType.UINT8;
-      const scaleDims = params.perChannel ? [target.n] : [];
-      const tensors = [
-        makeTensor(uniqueName(`${weightName}_quantized`), elementType, [target.k, target.n], q.values),
-        makeTensor(uniqueName(`${weightName}_scale`), DataType.FLOAT, scaleDims, q.scales),
-        makeTensor(uniqueName(`${weightName}_zero_point`), elementType, scaleDims, q.zeroPoints),
-      ] as const;
-      graph.initializer.push(...tensors);
-      removed.add(weightName);
-      weightBytes += tensors.reduce((sum, t) => sum + (t.rawData?.byteLength ?? 0), 0);
-
       const integer = uniqueName(`${output}_MatMulInteger`);
       const asFloat = uniqueName(`${output}_cast`);
       const combinedScale = uniqueName(`${output}_combined_scale`);
       nodes.push(
-        { input: [quantizedInput.q, tensors[0].name!, quantizedInput.zeroPoint, tensors[2].name!], output: [integer], name: uniqueName(`${base}_MatMulInteger`), opType: 'MatMulInteger' },
+        { input: [quantizedInput.q, values.name!, quantizedInput.zeroPoint, zeroPoint.name!], output: [integer], name: uniqueName(`${base}_MatMulInteger`), opType: 'MatMulInteger' },
         { input: [integer], output: [asFloat], name: uniqueName(`${base}_Cast`), opType: 'Cast', attribute: [makeAttribute('to', DataType.FLOAT)] },
-        { input: [quantizedInput.scale, tensors[1].name!], output: [combinedScale], name: uniqueName(`${base}_scale_Mul`), opType: 'Mul' },
+        { input: [quantizedInput.scale, scale.name!], output: [combinedScale], name: uniqueName(`${base}_scale_Mul`), opType: 'Mul' },
         { input: [asFloat, combinedScale], output: [output], name: uniqueName(`${base}_output_Mul`), opType: 'Mul' },
       );
-      replacements.set(target.nodeIndex, nodes);
-    }
+      return nodes;
+    });
 
-    applyNodeReplacements(graph, replacements, removed);
-
-    return weightQuantizationResult({ model: out, targets, bytesAfter: weightBytes, notes: ['activations are quantized per tensor at run time by DynamicQuantizeLinear'], lmHead: params.lmHead });
+    return weightQuantizationResult({ model: rewrite.model, targets: rewrite.targets, bytesAfter: rewrite.weightBytes, notes: ['activations are quantized per tensor at run time by DynamicQuantizeLinear'], lmHead: params.lmHead });
   },
 };
