@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../onnx/model-io.js';
@@ -135,13 +134,8 @@ describe('enumerateRecipes', () => {
 
 describe('applyRecipe on stories260K', () => {
   let stories: Stories260k;
-  let tokenizer: Tokenizer;
   beforeAll(async () => {
     stories = await importStories260k();
-    tokenizer = new Tokenizer(
-      JSON.parse(readFileSync(join(stories.dir, 'tokenizer.json'), 'utf8')),
-      JSON.parse(readFileSync(join(stories.dir, 'tokenizer_config.json'), 'utf8')),
-    );
   });
 
   it('rejects a calibration method without calibration data before any step runs', async () => {
@@ -156,8 +150,8 @@ describe('applyRecipe on stories260K', () => {
     expect(stats.matmulWeightBytesBefore! / stats.matmulWeightBytesAfter!).toBeGreaterThan(5);
 
     const session = await ort.InferenceSession.create(writeModel(model));
-    const tokens = await greedyGenerate(session, stories.shape, tokenizer.encode('Once upon a time').ids, 64);
-    const text = tokenizer.decode(tokens, { skip_special_tokens: true });
+    const tokens = await greedyGenerate(session, stories.shape, stories.tokenizer.encode('Once upon a time').ids, 64);
+    const text = stories.tokenizer.decode(tokens, { skip_special_tokens: true });
     const reference = readFileSync(join(SHARED_DIR, 'models/stories260K/greedy-once-upon-a-time-256.txt'), 'utf8');
     // The float model's first sentence survives 4-bit weights word for word.
     const firstSentence = reference.slice(0, reference.indexOf('.') + 1);
@@ -172,8 +166,8 @@ describe('applyRecipe on stories260K', () => {
     for (const recipe of NAMED_RECIPES) {
       const { model } = await applyRecipe(stories.model, recipe, testContext(undefined, calibration));
       const session = await ort.InferenceSession.create(writeModel(model));
-      const tokens = await greedyGenerate(session, stories.shape, tokenizer.encode('Once upon a time').ids, 24);
-      expect(tokenizer.decode(tokens, { skip_special_tokens: true }).startsWith(firstSentence), recipe.name).toBe(true);
+      const tokens = await greedyGenerate(session, stories.shape, stories.tokenizer.encode('Once upon a time').ids, 24);
+      expect(stories.tokenizer.decode(tokens, { skip_special_tokens: true }).startsWith(firstSentence), recipe.name).toBe(true);
     }
   });
 

@@ -18,10 +18,10 @@ import { parseWindow } from '../../../src/metrics/window-summary.js';
 import { metrics } from '../../../src/middleware/metrics/index.js';
 import { loadEngine } from '../../runtime/load-engine.js';
 import { createBackendApp } from '../../server/app.js';
-import { silentProgress } from '../pipeline/progress.js';
+import { captureOutput, parseCommand } from '../testing/cli.js';
 import { createTemporaryModels, type TemporaryModels } from '../testing/models.js';
-import { parseCliArguments, UsageError, type CliArguments } from './args.js';
-import { runCompress, runDeploy, type CommandIo } from './commands.js';
+import { parseCliArguments, UsageError } from './args.js';
+import { runCompress, runDeploy } from './commands.js';
 
 const MODEL_ID = 'stories260K';
 const REQUESTS = 24;
@@ -81,17 +81,6 @@ afterAll(async () => {
   await models.remove();
 });
 
-function cli(argv: string[]): CliArguments {
-  const args = parseCliArguments(argv);
-  if (args === 'help') throw new Error('unexpected help');
-  return args;
-}
-
-function capture(): { io: CommandIo; printed: string[] } {
-  const printed: string[] = [];
-  return { io: { logger: silentLogger, progress: silentProgress, print: (text) => printed.push(text) }, printed };
-}
-
 describe('--recipe from-metrics', () => {
   it('records the batch sizes the backend reported', () => {
     const sequential = JSON.parse(readFileSync(sequentialExport, 'utf8')) as { totals: { requests: number; meanBatchSize: number | null } };
@@ -104,8 +93,8 @@ describe('--recipe from-metrics', () => {
   });
 
   it('compresses with q4 after small batches', async () => {
-    const { io, printed } = capture();
-    const args = cli(['compress', modelDir, '--recipe', 'from-metrics', '--metrics', sequentialExport, '--min-requests', '20', '--stories', '2', '--no-latency', '--threads', '1']);
+    const { io, printed } = captureOutput();
+    const args = parseCommand(['compress', modelDir, '--recipe', 'from-metrics', '--metrics', sequentialExport, '--min-requests', '20', '--stories', '2', '--no-latency', '--threads', '1']);
 
     const result = await runCompress(args, io);
 
@@ -116,8 +105,8 @@ describe('--recipe from-metrics', () => {
   }, 120_000);
 
   it('deploys int8 after large batches', async () => {
-    const { io, printed } = capture();
-    const args = cli(['deploy', modelDir, '--recipe', 'from-metrics', '--metrics', concurrentExport, '--min-requests', '20', '--max-ppl-increase', '5%', '--stories', '2', '--no-latency', '--threads', '1']);
+    const { io, printed } = captureOutput();
+    const args = parseCommand(['deploy', modelDir, '--recipe', 'from-metrics', '--metrics', concurrentExport, '--min-requests', '20', '--max-ppl-increase', '5%', '--stories', '2', '--no-latency', '--threads', '1']);
 
     const deployment = await runDeploy(args, io);
 

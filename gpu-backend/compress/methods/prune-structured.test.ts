@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../../onnx/model-io.js';
@@ -22,13 +19,8 @@ describe('structured pruning helpers', () => {
 
 describe('prune-structured on stories260K', () => {
   let stories: Stories260k;
-  let tokenizer: Tokenizer;
   beforeAll(async () => {
     stories = await importStories260k();
-    tokenizer = new Tokenizer(
-      JSON.parse(readFileSync(join(stories.dir, 'tokenizer.json'), 'utf8')),
-      JSON.parse(readFileSync(join(stories.dir, 'tokenizer_config.json'), 'utf8')),
-    );
   });
 
   it('shrinks feed-forward and attention matrices and still runs', async () => {
@@ -60,10 +52,10 @@ describe('prune-structured on stories260K', () => {
     expect(stories.model.graph!.initializer!.find((t) => t.name === 'model.layers.0.mlp.gate_proj.weight')!.dims).toEqual([64, 172]);
 
     const session = await ort.InferenceSession.create(writeModel(model));
-    const prompt = tokenizer.encode('Once upon a time').ids;
+    const prompt = stories.tokenizer.encode('Once upon a time').ids;
     const tokens = await greedyGenerate(session, { ...stories.shape, numKvHeads: 3 }, prompt, 40);
     expect(tokens.length).toBeGreaterThan(prompt.length + 20);
-    expect(tokenizer.decode(tokens, { skip_special_tokens: true })).toMatch(/^Once upon a time/);
+    expect(stories.tokenizer.decode(tokens, { skip_special_tokens: true })).toMatch(/^Once upon a time/);
   });
 
   it('prunes only neurons when headGroupRatio is 0', async () => {

@@ -1,10 +1,11 @@
 /**
  * Fixtures for the compression tests: a one-MatMul graph with seeded weights, an onnxruntime run
- * helper, and the imported stories260K model with its calibration set.
+ * helper, and the imported stories260K model with its calibration set and tokenizer.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { silentLogger } from '../../../src/log/logger.js';
 import { GraphBuilder } from '../../onnx/builder.js';
@@ -71,9 +72,11 @@ export interface Stories260k {
   model: OnnxModel;
   shape: DecoderShape;
   calibration: CalibrationSet;
+  /** The Hugging Face tokenizer written by the import. */
+  tokenizer: Tokenizer;
 }
 
-/** Imports stories260K into a temporary folder and encodes calibration stories 1–200. */
+/** Imports stories260K into a temporary folder, loads its tokenizer and encodes calibration stories 1–200. */
 export async function importStories260k(): Promise<Stories260k> {
   const dir = join(mkdtempSync(join(tmpdir(), 'slimgate-compress-stories-')), 'stories260K');
   const { config } = await importLlama2c({
@@ -93,7 +96,16 @@ export async function importStories260k(): Promise<Stories260k> {
     model: loadModel(join(dir, 'onnx/model.onnx')),
     shape: { numLayers: config.num_hidden_layers, numKvHeads: config.num_key_value_heads, headDim: config.head_dim, vocabSize: config.vocab_size },
     calibration,
+    tokenizer: loadModelTokenizer(dir),
   };
+}
+
+/** Loads the `tokenizer.json` and `tokenizer_config.json` that the importer wrote into `modelDir`. */
+function loadModelTokenizer(modelDir: string): Tokenizer {
+  return new Tokenizer(
+    JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')),
+  );
 }
 
 export const SHARED_DIR = SHARED;

@@ -9,17 +9,15 @@ import { loadEngine } from '../../runtime/load-engine.js';
 import { resolveActiveModel } from '../../runtime/model-deployment.js';
 import { createBackendApp } from '../../server/app.js';
 import { MANIFEST_FILE, readManifest } from '../artifacts/manifest.js';
-import { parseCliArguments, type CliArguments } from '../cli/args.js';
-import { runDeploy, runRollback, type CommandIo } from '../cli/commands.js';
+import { runDeploy, runRollback } from '../cli/commands.js';
 import { EXIT_QUALITY_GATE, main } from '../cli/main.js';
 import { readDeployment } from '../deploy/deployment.js';
+import { captureOutput, parseCommand } from '../testing/cli.js';
 import { createTemporaryModels, type TemporaryModels } from '../testing/models.js';
-import { silentProgress } from './progress.js';
 
 let models: TemporaryModels;
 let modelDir: string;
-const printed: string[] = [];
-const io: CommandIo = { logger: silentLogger, progress: silentProgress, print: (text) => printed.push(text) };
+const { io } = captureOutput();
 
 beforeAll(async () => {
   models = await createTemporaryModels();
@@ -29,12 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await models.remove();
 });
-
-function cli(argv: string[]): CliArguments {
-  const args = parseCliArguments(argv);
-  if (args === 'help') throw new Error('unexpected help');
-  return args;
-}
 
 describe('compress and deploy stories260K', () => {
   it('quality gate rejects a variant over the limit and promotes nothing', async () => {
@@ -46,7 +38,7 @@ describe('compress and deploy stories260K', () => {
   }, 120_000);
 
   it('deploys int8, serves a completion from it and rolls back', async () => {
-    const args = cli(['deploy', modelDir, '--recipe', 'int8', '--max-ppl-increase', '5%', '--stories', '3', '--no-latency', '--threads', '1']);
+    const args = parseCommand(['deploy', modelDir, '--recipe', 'int8', '--max-ppl-increase', '5%', '--stories', '3', '--no-latency', '--threads', '1']);
     const deployment = await runDeploy(args, io);
 
     expect(deployment).toMatchObject({ active: 'onnx/model_quantized.onnx', previous: 'onnx/model.onnx', recipe: 'int8' });
@@ -79,7 +71,7 @@ describe('compress and deploy stories260K', () => {
       await engine.close();
     }
 
-    const restored = runRollback(cli(['rollback', modelDir]), io);
+    const restored = runRollback(parseCommand(['rollback', modelDir]), io);
     expect(restored.active).toBe('onnx/model.onnx');
     expect(readDeployment(modelDir)?.previous).toBe('onnx/model_quantized.onnx');
   }, 180_000);
