@@ -60,8 +60,33 @@ function pieceToToken(id: number, bytes: Uint8Array): string {
   return text.replaceAll(' ', SPIECE_UNDERLINE);
 }
 
-function specialTokenEntry(id: number, content: string): Record<string, unknown> {
+/** Builds the `added_tokens` entry of tokenizer.json for a special token. */
+export function specialTokenEntry(id: number, content: string): Record<string, unknown> {
   return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+}
+
+/** Returns the vocabulary piece of a byte-fallback token, `<0x00>` to `<0xFF>`. */
+export function byteTokenPiece(byte: number): string {
+  return `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`;
+}
+
+/**
+ * Builds the `model` section of a Llama tokenizer.json: BPE from single characters. Characters
+ * outside the vocabulary become `<0xNN>` byte tokens when `byteFallback` is set, else `<unk>`.
+ */
+export function llamaBpeModel(vocab: Readonly<Record<string, number>>, merges: readonly (readonly [string, string])[], byteFallback: boolean): Record<string, unknown> {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: '<unk>',
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: true,
+    byte_fallback: byteFallback,
+    ignore_merges: false,
+    vocab,
+    merges,
+  };
 }
 
 /** Builds tokenizer.json and tokenizer_config.json for a llama2.c vocabulary. */
@@ -90,7 +115,7 @@ export function convertTokenizer(tokenizer: Llama2cTokenizer, options: ConvertTo
   candidates.sort((a, b) => b.score - a.score || a.id - b.id || a.split - b.split);
   const merges = candidates.map((c) => [c.left, c.right] as [string, string]);
 
-  const hasAllBytes = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`).every((t) => ids.has(t));
+  const hasAllBytes = Array.from({ length: 256 }, (_, b) => byteTokenPiece(b)).every((t) => ids.has(t));
 
   const tokenizerJson = {
     version: '1.0',
@@ -111,19 +136,8 @@ export function convertTokenizer(tokenizer: Llama2cTokenizer, options: ConvertTo
       special_tokens: { '<s>': { id: '<s>', ids: [BOS_ID], tokens: ['<s>'] } },
     },
     decoder: LLAMA_DECODER,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: '<unk>',
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      // With no <0xNN> tokens in the vocabulary (e.g. tok105) unknown characters become <unk>.
-      byte_fallback: hasAllBytes,
-      ignore_merges: false,
-      vocab: Object.fromEntries(vocab.map((t, id) => [t, id])),
-      merges,
-    },
+    // With no <0xNN> tokens in the vocabulary (e.g. tok105) unknown characters become <unk>.
+    model: llamaBpeModel(Object.fromEntries(vocab.map((t, id) => [t, id])), merges, hasAllBytes),
   };
 
   const tokenizerConfig = {

@@ -295,6 +295,14 @@ export const presentValueName = (layer: number): string => `present.${layer}.val
 export const newKeyName = (layer: number): string => `new_key_values.${layer}.key`;
 export const newValueName = (layer: number): string => `new_key_values.${layer}.value`;
 
+/** Sizes of a decoder in this layout: the cache inputs' layers, KV heads and head size, and the logits' vocabulary. */
+export interface DecoderShape {
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+}
+
 export interface BuildLlamaOptions {
   producerVersion?: string;
   docString?: string;

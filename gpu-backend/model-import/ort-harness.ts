@@ -4,14 +4,9 @@
  * runtime has its own scheduler.
  */
 import * as ort from 'onnxruntime-node';
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './llama-graph.js';
+import { pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderShape } from './llama-graph.js';
 
-export interface DecoderShape {
-  numLayers: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-}
+export type { DecoderShape };
 
 export type PastKeyValues = Record<string, ort.Tensor>;
 

@@ -9,12 +9,9 @@
 
 import * as ort from 'onnxruntime-node';
 
-export interface DecoderShape {
-  numLayers: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-}
+import type { DecoderShape } from '../../model-import/llama-graph.js';
+
+export type { DecoderShape };
 
 export type PastKeyValues = Record<string, ort.Tensor>;
 

@@ -37,6 +37,15 @@ export interface PerformanceMeasurement {
   dollarsPerMillionTokens: number | null;
 }
 
+export interface LatencySettings {
+  batchSizes: number[];
+  promptTokens: number;
+  decodeSteps: number;
+  warmupRuns: number;
+  measuredRuns: number;
+  timeoutMs: number;
+}
+
 export interface VariantMeasurement {
   name: string;
   onnxPath: string;
@@ -53,14 +62,7 @@ export interface EvaluateVariantsOptions {
   /** Tokenized evaluation stories; omit to skip quality. */
   stories?: readonly (readonly number[])[];
   /** Latency settings; omit to skip latency and memory. */
-  performance?: {
-    batchSizes: number[];
-    promptTokens: number;
-    decodeSteps: number;
-    warmupRuns: number;
-    measuredRuns: number;
-    timeoutMs: number;
-  };
+  performance?: LatencySettings;
   executionProvider: ExecutionProvider;
   intraOpNumThreads?: number;
   /** US dollars per hour of the serving machine, for $ per million tokens. */

@@ -21,7 +21,7 @@ import { saveModelAtomic } from '../artifacts/atomic-write.js';
 import { manifestMeasurements, writeManifest, type Manifest, type ManifestVariant } from '../artifacts/manifest.js';
 import { loadCalibrationSet, subsetCalibration, type CalibrationSet } from '../calibration/calibration-set.js';
 import { DecoderRunner } from '../evaluate/decoder-runner.js';
-import { decoderShapeOf, evaluateVariants, type VariantMeasurement } from '../evaluate/evaluate-variants.js';
+import { decoderShapeOf, evaluateVariants, type LatencySettings, type VariantMeasurement } from '../evaluate/evaluate-variants.js';
 import { loadEvaluationTokenizer } from '../evaluate/evaluation-tokenizer.js';
 import { describeHardware } from '../evaluate/hardware.js';
 import { defaultStoriesPath, evaluationRange, loadStories, tokenizeStories } from '../evaluate/stories.js';
@@ -37,14 +37,7 @@ import { readSourceModel, SOURCE_ONNX_FILE } from './source-model.js';
 export const MIXED_AUTO_RECIPE = 'mixed-auto';
 export const MIXED_AUTO_FILE = 'onnx/model_mixed_auto.onnx';
 
-export interface LatencySettings {
-  batchSizes: number[];
-  promptTokens: number;
-  decodeSteps: number;
-  warmupRuns: number;
-  measuredRuns: number;
-  timeoutMs: number;
-}
+export type { LatencySettings };
 
 export const DEFAULT_LATENCY: LatencySettings = { batchSizes: [1, 8], promptTokens: 64, decodeSteps: 16, warmupRuns: 1, measuredRuns: 5, timeoutMs: 300_000 };
 

@@ -5,7 +5,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LLAMA_DECODER, LLAMA_NORMALIZER } from '../../model-import/hf-tokenizer.js';
+import { byteTokenPiece, LLAMA_DECODER, LLAMA_NORMALIZER, llamaBpeModel, specialTokenEntry } from '../../model-import/hf-tokenizer.js';
 
 const METASPACE = '\u2581';
 
@@ -24,36 +24,25 @@ export function tinyTokenId(piece: string): number {
 
 export async function writeTinyTokenizer(dir: string): Promise<void> {
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
-  for (let byte = 0; byte < 256; byte++) vocab[`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + byte;
+  for (let byte = 0; byte < 256; byte++) vocab[byteTokenPiece(byte)] = 3 + byte;
   TINY_PIECES.forEach((piece, index) => (vocab[piece] = 3 + 256 + index));
 
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const merges: [string, string][] = [
+    [METASPACE, 'a'],
+    ['a', 'b'],
+    [`${METASPACE}a`, 'b'],
+    [METASPACE, 'c'],
+  ];
   const tokenizerJson = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+    added_tokens: [specialTokenEntry(0, '<unk>'), specialTokenEntry(1, '<s>'), specialTokenEntry(2, '</s>')],
     normalizer: LLAMA_NORMALIZER,
     pre_tokenizer: null,
     post_processor: null,
     decoder: LLAMA_DECODER,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: '<unk>',
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      ignore_merges: false,
-      vocab,
-      merges: [
-        [METASPACE, 'a'],
-        ['a', 'b'],
-        [`${METASPACE}a`, 'b'],
-        [METASPACE, 'c'],
-      ],
-    },
+    model: llamaBpeModel(vocab, merges, true),
   };
   const tokenizerConfig = { add_bos_token: true, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', clean_up_tokenization_spaces: false, legacy: true };
 
