@@ -96,6 +96,14 @@ describe('readBatchingSettings', () => {
     readBatchingSettings({ local: { maxBatchSize: 0, maxDelayMs: 5 } }, problems);
     expect(problems).toEqual(['BATCHING.local.maxBatchSize must be an integer from 1 to 256, got 0.']);
   });
+
+  it('reports invalid JSON', () => {
+    const problems: string[] = [];
+
+    expect(readBatchingSettings('{"local":', problems)).toEqual({});
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^BATCHING is not valid JSON \(.+\)\.$/);
+  });
 });
 
 describe('RequestBatcher', () => {

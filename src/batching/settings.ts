@@ -4,6 +4,8 @@
  * so batching is off by default.
  */
 
+import { parseJsonSetting } from '../config/json-setting.js';
+
 export interface BatchLimits {
   /** Requests per backend batch call. */
   maxBatchSize: number;
@@ -19,16 +21,12 @@ export type BatchingSettings = Readonly<Record<string, BatchLimits>>;
 export function readBatchingSettings(value: unknown, problems: string[]): BatchingSettings {
   if (value === undefined || value === '') return {};
 
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      problems.push(`BATCHING is not valid JSON (${error.message}).`);
-      return {};
-    }
+  const setting = parseJsonSetting(value, 'BATCHING');
+  if (!setting.ok) {
+    problems.push(setting.problem);
+    return {};
   }
+  const parsed = setting.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     problems.push('BATCHING must be a JSON object from backend name to {"maxBatchSize","maxDelayMs"}.');
     return {};

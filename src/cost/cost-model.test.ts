@@ -85,4 +85,9 @@ describe('parsePrices', () => {
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).toContain('COST_MODEL.backendHourlyUsd.a');
   });
+
+  it('rejects invalid JSON', () => {
+    expect(() => parsePrices('{"edgeRequestUsd":')).toThrow(GatewayConfigError);
+    expect(() => parsePrices('{"edgeRequestUsd":')).toThrow(/COST_MODEL is not valid JSON/);
+  });
 });

@@ -10,6 +10,7 @@
  * from the map costs nothing per hour, which suits a local machine that is already paid for.
  */
 
+import { parseJsonSetting } from '../config/json-setting.js';
 import { GatewayConfigError } from '../gateway/backend.js';
 
 export interface Prices {
@@ -23,15 +24,9 @@ export const NO_PRICES: Prices = { edgeRequestUsd: 0, backendHourlyUsd: {} };
 export function parsePrices(value: unknown, where = 'COST_MODEL'): Prices {
   if (value === undefined || value === '') return NO_PRICES;
 
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      throw new GatewayConfigError([`${where} is not valid JSON (${error.message}).`]);
-    }
-  }
+  const setting = parseJsonSetting(value, where);
+  if (!setting.ok) throw new GatewayConfigError([setting.problem]);
+  const parsed = setting.value;
 
   const problems: string[] = [];
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

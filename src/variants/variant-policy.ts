@@ -10,6 +10,7 @@
  * configured backend as the reference.
  */
 
+import { parseJsonSetting } from '../config/json-setting.js';
 import { GatewayConfigError } from '../gateway/backend.js';
 
 export interface VariantPolicy {
@@ -37,15 +38,9 @@ export function parseVariantPolicies(value: unknown, where = 'VARIANT_POLICY'): 
   const policies = new Map<string, VariantPolicy>();
   if (value === undefined || value === '') return policies;
 
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      throw new GatewayConfigError([`${where} is not valid JSON (${error.message}).`]);
-    }
-  }
+  const setting = parseJsonSetting(value, where);
+  if (!setting.ok) throw new GatewayConfigError([setting.problem]);
+  const parsed = setting.value;
   if (!isRecord(parsed)) throw new GatewayConfigError([`${where} must be an object mapping model ids to policies.`]);
 
   const problems: string[] = [];
