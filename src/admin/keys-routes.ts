@@ -6,7 +6,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 
 import type { Logger } from '../log/logger.js';
-import { ApiError, invalidRequest } from '../openai/errors.js';
+import { ApiError } from '../openai/errors.js';
+import { readJsonBody } from '../openai/json-body.js';
 import { displayPrefix, generateApiKey, generateKeyId, hashApiKey, secretsEqual } from '../tenancy/api-keys.js';
 import { KeyStoreFullError, toApiKeyView, type ApiKeyRecord, type KeyStore } from '../tenancy/types.js';
 import type { UsageStore } from '../tenancy/usage-store.js';
@@ -40,7 +41,7 @@ export function adminKeyRoutes(options: AdminRoutesOptions): Hono {
   app.use(requireAdminToken(options.adminToken));
 
   app.post('/keys', async (c) => {
-    const input = parseCreateKeyRequest(await readJson(c.req.raw));
+    const input = parseCreateKeyRequest(await readJsonBody(c.req.raw));
     const apiKey = generateApiKey();
     const record: ApiKeyRecord = {
       id: generateKeyId(),
@@ -102,14 +103,4 @@ function requireAdminToken(adminToken: string | undefined): MiddlewareHandler {
     }
     await next();
   };
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    throw invalidRequest(`The request body is not valid JSON (${error.message}).`, null, 'invalid_json');
-  }
 }

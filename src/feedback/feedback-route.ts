@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import { ApiError, invalidRequest } from '../openai/errors.js';
+import { readJsonBody } from '../openai/json-body.js';
 import type { VariantRouter } from '../variants/variant-router.js';
 import type { RequestIndex } from './request-index.js';
 
@@ -33,7 +34,7 @@ export function feedbackRoute(options: FeedbackRouteOptions): Hono<{ Variables: 
   const app = new Hono<{ Variables: { tenant?: { id: string } } }>();
 
   app.post('/v1/feedback', async (c) => {
-    const { requestId, score } = parseFeedback(await readJson(c.req.raw));
+    const { requestId, score } = parseFeedback(await readJsonBody(c.req.raw));
     const served = index.find(requestId);
     const tenant = c.get('tenant')?.id ?? 'anonymous';
     if (served === undefined || served.tenant !== tenant) {
@@ -61,14 +62,4 @@ function parseFeedback(body: unknown): { requestId: string; score: number } {
   }
   if (typeof score !== 'number' || !(score >= 0 && score <= 1)) throw invalidRequest('score must be a number from 0 (useless) to 1 (as expected).', 'score');
   return { requestId, score };
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    throw invalidRequest(`The request body is not valid JSON (${error.message}).`, null, 'invalid_json');
-  }
 }

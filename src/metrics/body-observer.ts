@@ -5,6 +5,7 @@
  * and one incomplete event line are kept, to find `usage` at the end.
  */
 
+import { parseJsonOrUndefined, readResponseUsage } from '../openai/response-usage.js';
 import { tappedStream, type BodyTap } from '../streams/body-tap.js';
 
 /** JSON bodies longer than this are passed on without reading their usage. */
@@ -58,7 +59,7 @@ export function bodyObserverTap(kind: BodyKind, now: () => number, onEnd: (obser
     const payload = line.slice(5).trim();
     if (payload === '' || payload === '[DONE]') return;
 
-    const event = parseJson(payload);
+    const event = parseJsonOrUndefined(payload);
     usage = readUsage(event) ?? usage;
     const delta = readChoiceText(event);
     if (delta !== '') {
@@ -95,24 +96,13 @@ export function bodyObserverTap(kind: BodyKind, now: () => number, onEnd: (obser
 /** Returns the usage and first-choice text of a whole JSON body. */
 export function observeCompleteJson(jsonText: string): Pick<BodyObservation, 'usage' | 'text'> {
   if (jsonText.length > MAX_JSON_BYTES) return { usage: null, text: '' };
-  const parsed = parseJson(jsonText);
+  const parsed = parseJsonOrUndefined(jsonText);
   return { usage: readUsage(parsed), text: readChoiceText(parsed).slice(0, MAX_TEXT_CHARS) };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
-
 function readUsage(body: unknown): TokenUsage | null {
-  if (!isRecord(body) || !isRecord(body.usage)) return null;
-  const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = body.usage;
-  if (typeof promptTokens !== 'number' || typeof completionTokens !== 'number') return null;
-  return { promptTokens, completionTokens };
+  const counts = readResponseUsage(body);
+  return counts === undefined ? null : { promptTokens: counts.prompt_tokens, completionTokens: counts.completion_tokens };
 }
 
 /** Text of the first choice: `text` for completions, `message.content` or `delta.content` for chat. */

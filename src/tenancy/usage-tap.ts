@@ -4,6 +4,7 @@
  * carries it in a stream (`stream_options.include_usage`).
  */
 
+import { parseJsonOrUndefined, readResponseUsage } from '../openai/response-usage.js';
 import { EventStreamParser } from '../sse/event-stream-parser.js';
 import { tappedStream, type BodyOutcome, type BodyTap } from '../streams/body-tap.js';
 import type { TokenUsage } from './pricing.js';
@@ -40,9 +41,12 @@ interface UsageExtractor {
   finish(): TokenUsage | undefined;
 }
 
-/** Returns the `usage` of a whole JSON body, or undefined when it has none or is not JSON. */
+/**
+ * Returns the `usage` of a whole JSON body, or undefined when it has none or is not JSON. A body
+ * without usage leaves the reservation to be settled at its estimate.
+ */
 export function usageOfJson(text: string): TokenUsage | undefined {
-  return readUsage(parseJson(text));
+  return readResponseUsage(parseJsonOrUndefined(text));
 }
 
 class JsonUsageExtractor implements UsageExtractor {
@@ -69,7 +73,7 @@ class EventStreamUsageExtractor implements UsageExtractor {
   #usage: TokenUsage | undefined;
   readonly #parser = new EventStreamParser((event) => {
     if (event.data === '[DONE]') return;
-    const usage = readUsage(parseJson(event.data));
+    const usage = readResponseUsage(parseJsonOrUndefined(event.data));
     if (usage !== undefined) this.#usage = usage;
   });
 
@@ -85,20 +89,4 @@ class EventStreamUsageExtractor implements UsageExtractor {
     this.#parser.end();
     return this.#usage;
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    // A body that is not JSON carries no usage; the reservation is then settled at its estimate.
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
-
-function readUsage(value: unknown): TokenUsage | undefined {
-  const usage = (value as { usage?: Partial<TokenUsage> | null } | null | undefined)?.usage;
-  if (typeof usage?.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return undefined;
-  return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens };
 }
