@@ -8,13 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startNodeGateway, type RunningGateway } from '../../edge/node.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { WindowSummary } from '../../src/metrics/window-summary.js';
 import { startRealBackend, STORIES_MODEL_ID, type RealBackend } from '../e2e/real-backend.js';
+
+import { adminMetricsClient } from './admin-metrics.js';
 
 const ADMIN_TOKEN = 'scheduling-metrics-admin-token';
 
 let backend: RealBackend;
 let gateway: RunningGateway;
+const admin = adminMetricsClient(() => gateway.url, ADMIN_TOKEN);
 
 beforeAll(async () => {
   backend = await startRealBackend();
@@ -38,20 +40,6 @@ function post(body: unknown): Promise<Response> {
   return fetch(`${gateway.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-function admin(path: string): Promise<Response> {
-  return fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-}
-
-/** Polls the admin API until `predicate` holds, because records are written after each body ends. */
-async function summaryWhen(predicate: (summary: WindowSummary) => boolean): Promise<WindowSummary> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const summary = (await (await admin('/admin/metrics?window=5m')).json()) as WindowSummary;
-    if (predicate(summary)) return summary;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('The metrics never reached the expected state.');
-}
-
 describe('backend scheduling metrics', () => {
   it('records queue time and batch size', async () => {
     const json = await post({ model: STORIES_MODEL_ID, prompt: 'Once upon a time', max_tokens: 8, temperature: 0 });
@@ -66,7 +54,7 @@ describe('backend scheduling metrics', () => {
     expect(Number(streamed.headers.get('slimgate-batch-size'))).toBeGreaterThanOrEqual(1);
     expect(await streamed.text()).toContain('[DONE]');
 
-    const summary = await summaryWhen((s) => s.totals.requests >= 2);
+    const summary = await admin.summaryWhen((s) => s.totals.requests >= 2);
     expect(summary.totals.requests).toBe(2);
     expect(summary.totals.queueP95Seconds).not.toBeNull();
     expect(summary.totals.meanBatchSize).toBeGreaterThanOrEqual(1);
@@ -74,7 +62,7 @@ describe('backend scheduling metrics', () => {
   });
 
   it('exposes both histograms at /metrics', async () => {
-    const text = await (await admin('/metrics')).text();
+    const text = await (await admin.get('/metrics')).text();
 
     const series = `tenant="anonymous",model="${STORIES_MODEL_ID}",variant="default",backend="stories-cpu",route="/v1/completions"`;
     expect(text).toContain(`slimgate_queue_time_seconds_count{${series}} 2`);

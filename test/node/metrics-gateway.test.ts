@@ -7,14 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startNodeGateway, type RunningGateway } from '../../edge/node.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { WindowSummary } from '../../src/metrics/window-summary.js';
 import { startVariantBackend, type VariantBackend } from '../browser/variant-backend.js';
+
+import { adminMetricsClient } from './admin-metrics.js';
 
 const ADMIN_TOKEN = 'metrics-test-admin-token';
 const STORY = 'Once upon a time a small fox found a red kite in the tall grass';
 
 let backend: VariantBackend;
 let gateway: RunningGateway;
+const admin = adminMetricsClient(() => gateway.url, ADMIN_TOKEN);
 
 beforeAll(async () => {
   backend = await startVariantBackend({
@@ -46,20 +48,6 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
   return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
-function admin(path: string): Promise<Response> {
-  return fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-}
-
-/** Polls the admin API until `predicate` holds, because records are written after each body ends. */
-async function summaryWhen(predicate: (summary: WindowSummary) => boolean): Promise<WindowSummary> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const summary = (await (await admin('/admin/metrics?window=5m')).json()) as WindowSummary;
-    if (predicate(summary)) return summary;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('The metrics never reached the expected state.');
-}
-
 describe('gateway metrics in Node', () => {
   it('records JSON and streamed requests', async () => {
     for (let index = 0; index < 6; index++) {
@@ -76,7 +64,7 @@ describe('gateway metrics in Node', () => {
     expect(streamed.headers.get('content-type')).toContain('text/event-stream');
     expect(await streamed.text()).toContain('[DONE]');
 
-    const summary = await summaryWhen((s) => s.totals.requests >= 7);
+    const summary = await admin.summaryWhen((s) => s.totals.requests >= 7);
 
     expect(summary.totals.requests).toBe(7);
     expect(summary.totals.completionTokens).toBe(6 * 8 + STORY.split(' ').length);
@@ -89,7 +77,7 @@ describe('gateway metrics in Node', () => {
   });
 
   it('exports Prometheus text', async () => {
-    const response = await admin('/metrics');
+    const response = await admin.get('/metrics');
     const text = await response.text();
 
     expect(response.status).toBe(200);
@@ -107,7 +95,7 @@ describe('gateway metrics in Node', () => {
   });
 
   it('rejects an unknown window', async () => {
-    const response = await admin('/admin/metrics?window=3d');
+    const response = await admin.get('/admin/metrics?window=3d');
 
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { param: string } }).error.param).toBe('window');
@@ -119,7 +107,7 @@ describe('gateway metrics in Node', () => {
       await response.json();
     }
 
-    const summary = await summaryWhen((s) => (s.variants.find((v) => v.variant === 'int4')?.quality.replayCount ?? 0) > 0);
+    const summary = await admin.summaryWhen((s) => (s.variants.find((v) => v.variant === 'int4')?.quality.replayCount ?? 0) > 0);
     const int4 = summary.variants.find((variant) => variant.variant === 'int4');
 
     expect(int4?.requests).toBeGreaterThan(0);
@@ -131,7 +119,7 @@ describe('gateway metrics in Node', () => {
     const response = await post('/v1/completions', { model: 'story', prompt: 'Feedback please', max_tokens: 4 });
     const requestId = response.headers.get('x-request-id') as string;
     await response.json();
-    await summaryWhen(() => true);
+    await admin.summaryWhen(() => true);
 
     let feedback: Response | undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -142,7 +130,7 @@ describe('gateway metrics in Node', () => {
 
     expect(feedback?.status).toBe(202);
     expect(await feedback?.json()).toMatchObject({ object: 'feedback', request_id: requestId, model: 'story', score: 0.25 });
-    const summary = await summaryWhen((s) => s.variants.some((v) => v.quality.feedbackCount > 0));
+    const summary = await admin.summaryWhen((s) => s.variants.some((v) => v.quality.feedbackCount > 0));
     expect(summary.variants.find((v) => v.quality.feedbackCount > 0)?.quality.feedbackMean).toBe(0.25);
   });
 
