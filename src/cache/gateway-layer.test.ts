@@ -24,6 +24,8 @@ beforeAll(async () => {
       { name: 'ok', baseURL: `${mock.origin}/ok/v1`, models: ['mock-model'] },
       { name: 'failing', baseURL: `${mock.origin}/failing/v1`, models: ['failing-model'] },
       { name: 'slow', baseURL: `${mock.origin}/slow/v1`, models: ['slow-model'] },
+      // A backend that takes no stream_options, so its streams never carry usage.
+      { name: 'no-usage', baseURL: `${mock.origin}/ok/v1`, models: ['no-usage-model'], parameterMap: { stream_options: null } },
     ],
     logger: silentLogger,
     resultCache: { store: new MemoryResponseStore({ maxBytes: 1 << 20 }), coalescing: { maxFlights: 100, maxBufferedBytes: 1 << 16 } },
@@ -119,8 +121,20 @@ describe('result cache in the gateway', () => {
     expect(chunks.map((chunk) => chunk.choices[0]?.text ?? '').join('')).toBe('Once upon');
   });
 
-  it('does not store a stream without usage', async () => {
+  it('stores a stream whose client did not ask for usage', async () => {
     const body = { model: 'mock-model', prompt: uniqueContent('no-usage'), max_tokens: 2, temperature: 0, stream: true };
+    const streamed = await (await post('/v1/completions', body)).text();
+
+    const second = await post('/v1/completions', { ...body, stream: false });
+    const completion = (await second.json()) as { usage?: { completion_tokens: number } };
+
+    expect(parseServerSentEventData(streamed).some((data) => data.includes('"usage":{'))).toBe(false);
+    expect(second.headers.get('x-slimgate-cache-status')).toBe('hit');
+    expect(completion.usage?.completion_tokens).toBe(2);
+  });
+
+  it('does not store a stream without usage', async () => {
+    const body = { model: 'no-usage-model', prompt: uniqueContent('no-usage'), max_tokens: 2, temperature: 0, stream: true };
     await (await post('/v1/completions', body)).text();
 
     const second = await post('/v1/completions', { ...body, stream: false });

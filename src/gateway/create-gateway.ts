@@ -19,9 +19,10 @@ import { requestLimits, type RequestLimitsOptions } from '../middleware/limits/i
 import { DEFAULT_REQUEST_LIMITS } from '../middleware/limits/settings.js';
 import { usageLimits, type SpendRecord } from '../middleware/rate-limit/index.js';
 import { openaiErrorHandler, openaiNotFound } from '../middleware/on-error/index.js';
+import { omitUnrequestedUsage, withStreamUsage } from '../middleware/stream-usage/index.js';
 import { validateOpenAI } from '../middleware/validate-openai/index.js';
 import { ApiError, modelNotFound } from '../openai/errors.js';
-import type { ChatCompletionRequest, CompletionRequest, GenerationEndpoint } from '../openai/request-types.js';
+import { GENERATION_ROUTES, type ChatCompletionRequest, type CompletionRequest, type GenerationEndpoint } from '../openai/request-types.js';
 import { BackendPool } from '../routing/backend-pool.js';
 import { routeRequest } from '../routing/route-request.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing/settings.js';
@@ -182,7 +183,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       pool: observability?.variantPool(request.model, c.get('variant')) ?? pool,
       policy: routing.retry,
       endpoint,
-      body: request,
+      body: withStreamUsage(request),
       requestId: c.get('requestId'),
       firstByteTimeoutMs,
       // Coalesced requests share one backend call, which must outlive the leader's own client.
@@ -202,6 +203,10 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   };
 
   const cacheLayer = createResultCacheLayer(options.resultCache ?? {}, logger);
+
+  // Outside the metrics, usage and cache middleware, so that they see the usage of every stream
+  // before it is taken out for a client that did not ask for it.
+  for (const path of Object.keys(GENERATION_ROUTES)) app.use(path, omitUnrequestedUsage());
 
   // Registered before the generation routes, so its metrics middleware wraps them.
   const observability =

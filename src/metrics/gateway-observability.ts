@@ -16,7 +16,7 @@ import { forwardToBackend, type FetchFunction } from '../gateway/forward.js';
 import type { Logger } from '../log/logger.js';
 import { metrics, type RequestLabels } from '../middleware/metrics/index.js';
 import { variantSelect } from '../middleware/variant-select/index.js';
-import type { GenerationEndpoint } from '../openai/request-types.js';
+import { GENERATION_ROUTES, type GenerationEndpoint } from '../openai/request-types.js';
 import { BackendPool } from '../routing/backend-pool.js';
 import { BackgroundQueue } from '../variants/background-queue.js';
 import { QualityReplay } from '../variants/quality-replay.js';
@@ -79,8 +79,6 @@ export interface InstalledObservability {
   /** Resolves when every queued quality replay has finished; for tests and shutdown. */
   whenReplaysIdle(): Promise<void>;
 }
-
-const GENERATION_ROUTES: Record<string, GenerationEndpoint> = { '/v1/completions': 'completions', '/v1/chat/completions': 'chat.completions' };
 
 /**
  * Registers the metrics middleware on the generation routes, `/metrics`, `/admin/metrics`,

@@ -39,6 +39,9 @@ export interface ChatCompletionRequest {
 /** The OpenAI endpoints the gateway forwards, named after their resource (`/v1/<name>`). */
 export type GenerationEndpoint = 'completions' | 'chat.completions';
 
+/** The gateway's generation routes, each with the endpoint it serves. */
+export const GENERATION_ROUTES: Readonly<Record<string, GenerationEndpoint>> = { '/v1/completions': 'completions', '/v1/chat/completions': 'chat.completions' };
+
 export interface GenerationRequests {
   completions: CompletionRequest;
   'chat.completions': ChatCompletionRequest;

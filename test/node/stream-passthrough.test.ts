@@ -1,9 +1,9 @@
 /**
  * Streaming through the Node gateway from a backend that writes its server-sent events in tiny
  * pieces: keep-alive comments (`: ping`), a usage-only chunk, and UTF-8 characters cut between
- * network writes. The client must receive the backend's bytes unchanged, the official `openai`
- * client must read the text and usage, and the gateway must settle the tenant's cost from the
- * usage chunk.
+ * network writes. The client must receive the backend's bytes unchanged, less the usage chunk when
+ * it did not ask for usage. The official `openai` client must read the text and usage, and the
+ * gateway must settle the tenant's cost from the usage chunk.
  */
 
 import { createServer, type Server } from 'node:http';
@@ -32,6 +32,7 @@ const STREAM = [
   'data: [DONE]\n\n',
 ].join('');
 const STREAM_BYTES = new TextEncoder().encode(STREAM);
+const USAGE_CHUNK = chunk({ choices: [], usage: { prompt_tokens: 1_000, completion_tokens: 2_000, total_tokens: 3_000 } });
 
 /** Bytes per network write: 2 cuts most multi-byte characters, and some CRLF pairs. */
 const PIECE_BYTES = 2;
@@ -40,11 +41,15 @@ let backend: Server;
 let gateway: RunningGateway;
 let apiKey: string;
 let keyId: string;
+/** The `stream_options` of each request the backend received. */
+const forwardedStreamOptions: unknown[] = [];
 
 beforeAll(async () => {
   backend = createServer((request, response) => {
-    request.resume();
+    const body: Buffer[] = [];
+    request.on('data', (piece: Buffer) => body.push(piece));
     request.on('end', async () => {
+      forwardedStreamOptions.push((JSON.parse(Buffer.concat(body).toString('utf8')) as { stream_options?: unknown }).stream_options);
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       for (let offset = 0; offset < STREAM_BYTES.length; offset += PIECE_BYTES) {
         response.write(STREAM_BYTES.subarray(offset, offset + PIECE_BYTES));
@@ -84,11 +89,24 @@ describe('stream pass-through', () => {
     const response = await fetch(`${gateway.url}/v1/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'split-model', prompt: 'x', max_tokens: 8, stream: true }),
+      body: JSON.stringify({ model: 'split-model', prompt: 'x', max_tokens: 8, stream: true, stream_options: { include_usage: true } }),
     });
 
     expect(response.status).toBe(200);
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(STREAM_BYTES);
+  });
+
+  it('drops the usage chunk nobody asked for', async () => {
+    forwardedStreamOptions.length = 0;
+    const response = await fetch(`${gateway.url}/v1/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'split-model', prompt: 'x', max_tokens: 8, stream: true }),
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(STREAM.replace(USAGE_CHUNK, ''));
+    expect(forwardedStreamOptions).toEqual([{ include_usage: true }]);
   });
 
   it('lets the openai client read text and usage', async () => {
@@ -110,7 +128,8 @@ describe('stream pass-through', () => {
     const listing = await fetch(`${gateway.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const { data } = (await listing.json()) as { data: { id: string; spentUsd: number }[] };
 
-    // Two streams of 1,000 prompt tokens at $1/M and 2,000 completion tokens at $2/M: $0.005 each.
-    expect(data.find((key) => key.id === keyId)?.spentUsd).toBeCloseTo(0.01, 10);
+    // Three streams of 1,000 prompt tokens at $1/M and 2,000 completion tokens at $2/M: $0.005
+    // each, the one whose client did not ask for usage included.
+    expect(data.find((key) => key.id === keyId)?.spentUsd).toBeCloseTo(0.015, 10);
   });
 });

@@ -71,17 +71,23 @@ describe('result cache in workerd', () => {
     expect(await backendCalls(['wd-tee-1', 'wd-tee-2'])).toBe(1);
   });
 
-  it('does not store a stream without usage', async () => {
+  it('stores a stream whose client did not ask for usage', async () => {
     const body = { model: 'mock-ok', messages: [{ role: 'user', content: uniqueContent('no-usage') }], max_tokens: 3, temperature: 0, stream: true };
 
     const first = await post('/v1/chat/completions', body, 'wd-no-usage-1');
-    await first.text();
+    const firstEvents = parseServerSentEventData(await first.text());
     const second = await post('/v1/chat/completions', body, 'wd-no-usage-2');
-    await second.text();
+    const secondEvents = parseServerSentEventData(await second.text());
 
     expect(first.headers.get('x-slimgate-cache-status')).toBe('miss');
-    expect(second.headers.get('x-slimgate-cache-status')).toBe('miss');
-    expect(await backendCalls(['wd-no-usage-1', 'wd-no-usage-2'])).toBe(2);
+    expect(second.headers.get('x-slimgate-cache-status')).toBe('hit');
+    for (const events of [firstEvents, secondEvents]) {
+      const chunks = events.slice(0, -1).map((data) => JSON.parse(data) as { choices: unknown[]; usage?: unknown });
+      for (const chunk of chunks) expectMatchesSchema('CreateChatCompletionStreamResponse', chunk);
+      expect(chunks.filter((chunk) => chunk.choices.length === 0)).toEqual([]);
+      expect(events.at(-1)).toBe('[DONE]');
+    }
+    expect(await backendCalls(['wd-no-usage-1', 'wd-no-usage-2'])).toBe(1);
   });
 
   it('bypasses non-deterministic requests', async () => {

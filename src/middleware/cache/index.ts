@@ -131,12 +131,8 @@ export function resultCache<E extends GenerationEndpoint>(options: ResultCacheOp
       return;
     }
 
-    // A stream requested without stream_options.include_usage carries no usage, and a stored
-    // response without it would replay none, so such a stream is not captured at all.
-    if (request.stream === true && request.stream_options?.include_usage !== true) {
-      onSkip('the stream carries no usage (stream_options.include_usage is not set)');
-      return;
-    }
+    // The forwarder requests usage on every stream (middleware/stream-usage). A stream without a
+    // usage chunk comes from a backend that ignored the option, and the capture skips it.
     tapResponseBody(c, responseCaptureTap({ endpoint, streaming: request.stream === true, maxBodyBytes: settings.maxCapturedBytes, onComplete, onSkip }));
   };
 

@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+
+import { omitUnrequestedUsage, withStreamUsage, withoutUsageChunks } from './index.js';
+
+const encoder = new TextEncoder();
+const content = 'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null}\n\n';
+const usage = 'data: {"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n';
+const done = 'data: [DONE]\n\n';
+
+function streamOf(chunks: readonly string[]): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream({
+    pull(controller) {
+      const chunk = chunks[index];
+      index += 1;
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(encoder.encode(chunk));
+    },
+  });
+}
+
+function split(text: string, cuts: number[]): string[] {
+  const positions = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
+  return [...positions, text.length].map((position, index, all) => text.slice(index === 0 ? 0 : all[index - 1], position));
+}
+
+function appWith(request: Record<string, unknown>, body: string): Hono<{ Variables: { openaiRequest: never } }> {
+  const app = new Hono<{ Variables: { openaiRequest: never } }>();
+  app.use(async (c, next) => {
+    c.set('openaiRequest', request as never);
+    await next();
+  });
+  app.use(omitUnrequestedUsage());
+  app.get('/', (c) => c.body(streamOf([body]), 200, { 'content-type': 'text/event-stream' }));
+  return app;
+}
+
+describe('withStreamUsage', () => {
+  it('asks for usage on a stream', () => {
+    const request = { model: 'm', messages: [], stream: true, stream_options: { include_obfuscation: false } };
+
+    expect(withStreamUsage(request).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
+    expect(request.stream_options).toEqual({ include_obfuscation: false });
+  });
+
+  it('leaves other requests as they are', () => {
+    const plain = { model: 'm', prompt: 'x' };
+    const asked = { model: 'm', prompt: 'x', stream: true, stream_options: { include_usage: true } };
+
+    expect(withStreamUsage(plain)).toBe(plain);
+    expect(withStreamUsage(asked)).toBe(asked);
+  });
+});
+
+describe('withoutUsageChunks', () => {
+  it('drops the usage chunk for any split', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (cuts) => {
+        const text = await new Response(withoutUsageChunks(streamOf(split(content + usage + done, cuts)))).text();
+        expect(text).toBe(content + done);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps a chunk with choices and usage', async () => {
+    const final = 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3}}\n\n';
+
+    expect(await new Response(withoutUsageChunks(streamOf([final, done]))).text()).toBe(final + done);
+  });
+
+  it('passes an unfinished last event on', async () => {
+    expect(await new Response(withoutUsageChunks(streamOf([content, 'data: cut']))).text()).toBe(`${content}data: cut`);
+  });
+});
+
+describe('omitUnrequestedUsage', () => {
+  it('removes usage the client did not ask for', async () => {
+    const response = await appWith({ model: 'm', stream: true }, content + usage + done).request('/');
+
+    expect(await response.text()).toBe(content + done);
+  });
+
+  it('keeps usage the client asked for', async () => {
+    const response = await appWith({ model: 'm', stream: true, stream_options: { include_usage: true } }, content + usage + done).request('/');
+
+    expect(await response.text()).toBe(content + usage + done);
+  });
+});
