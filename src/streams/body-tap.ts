@@ -18,15 +18,22 @@ export interface BodyTap {
 }
 
 /**
+ * Rewrites each chunk on its way to the reader, after every tap has seen it. Returns the bytes to
+ * pass on (the chunk itself to pass it unchanged), or undefined to pass nothing for it.
+ */
+export type BodyFilter = (chunk: Uint8Array) => Uint8Array | undefined;
+
+/**
  * A body with the bytes of its source that shows each chunk to every tap, in the order the taps
- * were added, and ends them in that order.
+ * were added, and ends them in that order. Filters then rewrite what the reader gets.
  *
  * It reads its source only when its reader asks (a high-water mark of zero), so every tap added
- * before the first read sees the whole body. Adding a tap after that throws.
+ * before the first read sees the whole body. Adding a tap or a filter after that throws.
  */
 export class TappedBody {
   readonly stream: ReadableStream<Uint8Array>;
   readonly #taps: BodyTap[] = [];
+  readonly #filters: BodyFilter[] = [];
   #reading = false;
   #ended = false;
 
@@ -39,22 +46,29 @@ export class TappedBody {
         pull: async (controller) => {
           this.#reading = true;
 
-          let result: ReadableStreamReadResult<Uint8Array>;
-          try {
-            result = await reader.read();
-          } catch (error) {
-            await this.#end('failed');
-            controller.error(error);
-            return;
-          }
+          // A chunk that the filters drop whole gives the reader nothing, so the next one is read.
+          for (;;) {
+            let result: ReadableStreamReadResult<Uint8Array>;
+            try {
+              result = await reader.read();
+            } catch (error) {
+              await this.#end('failed');
+              controller.error(error);
+              return;
+            }
 
-          if (result.done) {
-            await this.#end('complete');
-            controller.close();
-            return;
+            if (result.done) {
+              await this.#end('complete');
+              controller.close();
+              return;
+            }
+            for (const tap of this.#taps) tap.chunk?.(result.value);
+            const passed = this.#filter(result.value);
+            if (passed !== undefined) {
+              controller.enqueue(passed);
+              return;
+            }
           }
-          for (const tap of this.#taps) tap.chunk?.(result.value);
-          controller.enqueue(result.value);
         },
         cancel: async (reason) => {
           // Ending first marks the body cancelled: cancelling the source makes a pending read
@@ -72,6 +86,21 @@ export class TappedBody {
   add(tap: BodyTap): void {
     if (this.#reading) throw new Error('TappedBody.add: the body is already being read.');
     this.#taps.push(tap);
+  }
+
+  /** Adds a filter, applied after those added before it. Throws once the body is being read. */
+  addFilter(filter: BodyFilter): void {
+    if (this.#reading) throw new Error('TappedBody.addFilter: the body is already being read.');
+    this.#filters.push(filter);
+  }
+
+  #filter(chunk: Uint8Array): Uint8Array | undefined {
+    let passed: Uint8Array | undefined = chunk;
+    for (const filter of this.#filters) {
+      passed = filter(passed);
+      if (passed === undefined || passed.byteLength === 0) return undefined;
+    }
+    return passed;
   }
 
   async #end(outcome: BodyOutcome): Promise<void> {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 
-import { omitUnrequestedUsage, withStreamUsage, withoutUsageChunks } from './index.js';
+import { omitUnrequestedUsage, withStreamUsage, withoutUsageChunk } from './index.js';
 
 const encoder = new TextEncoder();
 const content = 'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null}\n\n';
@@ -54,25 +54,52 @@ describe('withStreamUsage', () => {
   });
 });
 
-describe('withoutUsageChunks', () => {
-  it('drops the usage chunk for any split', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (cuts) => {
-        const text = await new Response(withoutUsageChunks(streamOf(split(content + usage + done, cuts)))).text();
-        expect(text).toBe(content + done);
+const decoder = new TextDecoder();
+
+function filtered(chunks: readonly string[]): string {
+  return chunks.map((chunk) => decoder.decode(withoutUsageChunk(encoder.encode(chunk)))).join('');
+}
+
+describe('withoutUsageChunk', () => {
+  it('drops usage events from whole-event chunks', () => {
+    const events = [content, content, usage, done];
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), (breaks) => {
+        // Chunks of whole events: a chunk ends after event i where breaks[i] is set.
+        const chunks: string[] = [];
+        let current = '';
+        events.forEach((event, index) => {
+          current += event;
+          if (index === events.length - 1 || breaks[index] === true) {
+            chunks.push(current);
+            current = '';
+          }
+        });
+        expect(filtered(chunks)).toBe(content + content + done);
       }),
-      { numRuns: 200 },
     );
   });
 
-  it('keeps a chunk with choices and usage', async () => {
-    const final = 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3}}\n\n';
-
-    expect(await new Response(withoutUsageChunks(streamOf([final, done]))).text()).toBe(final + done);
+  it('passes chunks cut inside an event unchanged', () => {
+    const text = content + usage + done;
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 6 }), (cuts) => {
+        const result = filtered(split(text, cuts));
+        expect([text, content + done]).toContain(result);
+      }),
+    );
   });
 
-  it('passes an unfinished last event on', async () => {
-    expect(await new Response(withoutUsageChunks(streamOf([content, 'data: cut']))).text()).toBe(`${content}data: cut`);
+  it('keeps a chunk with choices and usage', () => {
+    const final = 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3}}\n\n';
+
+    expect(filtered([final + done])).toBe(final + done);
+  });
+
+  it('returns a chunk without usage as it is', () => {
+    const chunk = encoder.encode(content);
+
+    expect(withoutUsageChunk(chunk)).toBe(chunk);
   });
 });
 

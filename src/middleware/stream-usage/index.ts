@@ -15,7 +15,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { GenerationRequest } from '../limits/request-measures.js';
 import { EventStreamParser } from '../../sse/event-stream-parser.js';
 import { splitEvents } from '../../sse/split-events.js';
-import { replaceBody } from '../replace-body.js';
+import { filterResponseBody } from '../body-taps.js';
 
 interface StreamUsageVariables {
   openaiRequest?: GenerationRequest;
@@ -51,50 +51,45 @@ export function omitUnrequestedUsage(): MiddlewareHandler<{ Variables: StreamUsa
 
     const request = c.get('openaiRequest');
     if (request === undefined || !omitsStreamUsage(request)) return;
-    const body = c.res.body;
     const isEventStream = c.res.headers.get('content-type')?.startsWith('text/event-stream') === true;
-    if (!isEventStream || body === null || c.res.status !== 200) return;
-    replaceBody(c, withoutUsageChunks(body));
+    if (!isEventStream || c.res.status !== 200 || c.res.body === null) return;
+    filterResponseBody(c, withoutUsageChunk);
   };
 }
 
 /**
- * Returns `body` without its usage-only chunks. Events pass whole, so bytes are held back only
- * while an event has not ended. The text of every other event is unchanged.
+ * Returns `chunk` without its usage-only events, or `chunk` itself when it has none. Gateway
+ * streams arrive in whole events (the router cuts backend streams at event boundaries, and
+ * cached replays and coalesced flights keep those chunks). A chunk that does not end at an event
+ * boundary passes unchanged, because its last event could not be judged.
  */
-export function withoutUsageChunks(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let pending = '';
+export function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
+  // Content chunks are the common case, and they pass without being decoded.
+  if (!containsUsageName(chunk)) return chunk;
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) {
-            const rest = pending + decoder.decode();
-            if (rest !== '') controller.enqueue(encoder.encode(rest));
-            controller.close();
-            return;
-          }
+  const { events, rest } = splitEvents(decoder.decode(chunk));
+  if (rest !== '') return chunk;
+  const usageChunks = events.filter(isUsageChunk);
+  if (usageChunks.length === 0) return chunk;
+  return encoder.encode(events.filter((event) => !usageChunks.includes(event)).join(''));
+}
 
-          const { events, rest } = splitEvents(pending + decoder.decode(value, { stream: true }));
-          pending = rest;
-          const forwarded = events.filter((event) => !isUsageChunk(event)).join('');
-          if (forwarded !== '') {
-            controller.enqueue(encoder.encode(forwarded));
-            return;
-          }
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+/** `"usage"` in UTF-8, searched from its `g`, a byte that content chunks rarely contain. */
+const USAGE_NAME = new TextEncoder().encode('"usage"');
+const ANCHOR = USAGE_NAME.indexOf(0x67);
+
+/** Returns whether `bytes` contain `"usage"`, jumping between anchor bytes with the native search. */
+function containsUsageName(bytes: Uint8Array): boolean {
+  for (let at = bytes.indexOf(0x67, ANCHOR); at !== -1; at = bytes.indexOf(0x67, at + 1)) {
+    const start = at - ANCHOR;
+    if (start + USAGE_NAME.length > bytes.length) return false;
+    let matches = true;
+    for (let offset = 0; offset < USAGE_NAME.length && matches; offset++) matches = bytes[start + offset] === USAGE_NAME[offset];
+    if (matches) return true;
+  }
+  return false;
 }
 
 /** Returns whether one whole event is a chunk with empty `choices` and a `usage` object. */
