@@ -87,7 +87,12 @@ describe('withoutUsageChunk', () => {
         const result = filtered(split(text, cuts));
         expect([text, content + done]).toContain(result);
       }),
+      { numRuns: 500 },
     );
+  });
+
+  it('keeps a blank line split before the usage event', () => {
+    expect(filtered([content.slice(0, -1), `\n${usage}${done}`])).toBe(content + done);
   });
 
   it('keeps a chunk with choices and usage', () => {

@@ -69,9 +69,14 @@ export function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
 
   const { events, rest } = splitEvents(decoder.decode(chunk));
   if (rest !== '') return chunk;
-  const usageChunks = events.filter(isUsageChunk);
-  if (usageChunks.length === 0) return chunk;
-  return encoder.encode(events.filter((event) => !usageChunks.includes(event)).join(''));
+  if (!events.some(isUsageChunk)) return chunk;
+  // Line breaks before a usage event can end the previous event, cut from it by the chunking,
+  // so they stay.
+  return encoder.encode(events.map((event) => (isUsageChunk(event) ? leadingLineBreaks(event) : event)).join(''));
+}
+
+function leadingLineBreaks(event: string): string {
+  return /^[\r\n]*/.exec(event)![0];
 }
 
 const decoder = new TextDecoder();
