@@ -5,7 +5,6 @@
 
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { isCompletionObject, type CompletionObject } from './completion-types.js';
-import { EventStreamParser } from '../sse/event-stream-parser.js';
 import type { BodyTap } from '../streams/body-tap.js';
 import { CompletionStreamAssembler, UnassemblableStreamError } from './stream-assembler.js';
 
@@ -37,32 +36,32 @@ function captureEventStream(options: ResponseCaptureOptions): BodyTap {
   let skipReason: string | undefined;
   let sawDone = false;
 
-  const parser = new EventStreamParser((event) => {
-    if (skipReason !== undefined) return;
-    if (event.data === '[DONE]') {
-      sawDone = true;
-      return;
-    }
-    if (event.event !== 'message') {
-      skipReason = `the stream contains a '${event.event}' event`;
-      return;
-    }
-
-    try {
-      assembler.add(JSON.parse(event.data));
-    } catch (error) {
-      if (!(error instanceof SyntaxError || error instanceof UnassemblableStreamError)) throw error;
-      skipReason = error.message;
-    }
-  });
-
   return {
-    chunk(chunk) {
-      if (skipReason === undefined) parser.push(chunk);
+    event(event) {
+      if (skipReason !== undefined) return;
+      if (event.data === '[DONE]') {
+        sawDone = true;
+        return;
+      }
+      if (event.type !== 'message') {
+        skipReason = `the stream contains a '${event.type}' event`;
+        return;
+      }
+
+      const chunk = event.json();
+      if (chunk === undefined) {
+        skipReason = 'an event of the stream is not valid JSON';
+        return;
+      }
+      try {
+        assembler.add(chunk);
+      } catch (error) {
+        if (!(error instanceof UnassemblableStreamError)) throw error;
+        skipReason = error.message;
+      }
     },
     async end(outcome) {
       if (outcome !== 'complete') return;
-      parser.end();
       if (skipReason === undefined && !sawDone) skipReason = 'the stream ended without [DONE]';
       if (skipReason !== undefined) return options.onSkip(skipReason);
 

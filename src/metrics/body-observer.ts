@@ -1,8 +1,8 @@
 /**
  * Observes a response body while passing it on unchanged: the time of the first chunk, and the
  * token usage, read from the `usage` object of a JSON body or of the final server-sent event.
- * Chunks are forwarded as they arrive; only a JSON body's text (up to {@link MAX_JSON_BYTES})
- * and one incomplete event line are kept, to find `usage` at the end.
+ * Chunks are forwarded as they arrive; only a JSON body's text (up to {@link MAX_JSON_BYTES}) is
+ * kept, to find `usage` at the end. Events come parsed from the shared tapped stream.
  */
 
 import { parseJsonOrUndefined, readResponseUsage } from '../openai/response-usage.js';
@@ -10,9 +10,6 @@ import { tappedStream, type BodyTap } from '../streams/body-tap.js';
 
 /** JSON bodies longer than this are passed on without reading their usage. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
-
-/** A server-sent event line longer than this is skipped. */
-const MAX_EVENT_LINE_BYTES = 1024 * 1024;
 
 export interface TokenUsage {
   promptTokens: number;
@@ -49,48 +46,37 @@ export function bodyObserverTap(kind: BodyKind, now: () => number, onEnd: (obser
   let firstChunkAt: number | null = null;
   let jsonText = '';
   let jsonTooLong = false;
-  let pendingLine = '';
   let usage: TokenUsage | null = null;
   let contentEvents = 0;
   let text = '';
 
-  const readEvent = (line: string): void => {
-    if (!line.startsWith('data:')) return;
-    const payload = line.slice(5).trim();
-    if (payload === '' || payload === '[DONE]') return;
-
-    const event = parseJsonOrUndefined(payload);
-    usage = readUsage(event) ?? usage;
-    const delta = readChoiceText(event);
-    if (delta !== '') {
-      contentEvents += 1;
-      if (text.length < MAX_TEXT_CHARS) text += delta;
-    }
-  };
-
-  return {
+  const tap: BodyTap = {
     chunk(chunk) {
       if (firstChunkAt === null) firstChunkAt = now();
-      if (kind === 'json' && !jsonTooLong) {
-        jsonText += decoder.decode(chunk, { stream: true });
-        if (jsonText.length > MAX_JSON_BYTES) {
-          jsonTooLong = true;
-          jsonText = '';
-        }
-      } else if (kind === 'event-stream') {
-        const lines = (pendingLine + decoder.decode(chunk, { stream: true })).split('\n');
-        pendingLine = lines.pop() ?? '';
-        if (pendingLine.length > MAX_EVENT_LINE_BYTES) pendingLine = '';
-        for (const line of lines) readEvent(line.replace(/\r$/, ''));
+      if (kind !== 'json' || jsonTooLong) return;
+      jsonText += decoder.decode(chunk, { stream: true });
+      if (jsonText.length > MAX_JSON_BYTES) {
+        jsonTooLong = true;
+        jsonText = '';
       }
     },
     end(outcome) {
       const complete = outcome === 'complete';
-      if (complete && kind === 'event-stream' && pendingLine !== '') readEvent(pendingLine);
       if (complete && kind === 'json' && !jsonTooLong) ({ usage, text } = observeCompleteJson(jsonText));
       onEnd({ firstChunkAt, endedAt: now(), usage, contentEvents, complete, text });
     },
   };
+  if (kind === 'event-stream') {
+    tap.event = (event) => {
+      const chunk = event.json();
+      usage = readUsage(chunk) ?? usage;
+      const delta = readChoiceText(chunk);
+      if (delta === '') return;
+      contentEvents += 1;
+      if (text.length < MAX_TEXT_CHARS) text += delta;
+    };
+  }
+  return tap;
 }
 
 /** Returns the usage and first-choice text of a whole JSON body. */

@@ -72,3 +72,44 @@ describe('tappedStream', () => {
     expect(outcomes).toEqual(['failed']);
   });
 });
+
+function chunked(parts: readonly string[]): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = parts[index];
+      index += 1;
+      if (part === undefined) controller.close();
+      else controller.enqueue(encoder.encode(part));
+    },
+  });
+}
+
+describe('tapped events', () => {
+  it('parses events split across chunks once for every tap', async () => {
+    const seen: { tap: string; type: string; data: string; json: unknown }[] = [];
+    const listener = (tap: string): BodyTap => ({ event: (event) => seen.push({ tap, type: event.type, data: event.data, json: event.json() }) });
+    const stream = tappedStream(chunked(['data: {"a"', ':1}\r\n\r\nevent: ping\ndata: x\n', '\ndata: [DONE]\n\n']), listener('first'), listener('second'));
+
+    expect(await new Response(stream).text()).toBe('data: {"a":1}\r\n\r\nevent: ping\ndata: x\n\ndata: [DONE]\n\n');
+    expect(seen.map(({ tap, type, data, json }) => [tap, type, data, json])).toEqual([
+      ['first', 'message', '{"a":1}', { a: 1 }],
+      ['second', 'message', '{"a":1}', { a: 1 }],
+      ['first', 'ping', 'x', undefined],
+      ['second', 'ping', 'x', undefined],
+      ['first', 'message', '[DONE]', undefined],
+      ['second', 'message', '[DONE]', undefined],
+    ]);
+    expect(seen[0]!.json).toBe(seen[1]!.json);
+  });
+
+  it('passes what a filter returns', async () => {
+    const tapped = new TappedBody(chunked(['keep ', 'drop ', 'keep']));
+    const chunks: string[] = [];
+    tapped.add({ chunk: (chunk) => chunks.push(new TextDecoder().decode(chunk)) });
+    tapped.addFilter((chunk) => (new TextDecoder().decode(chunk).startsWith('drop') ? undefined : chunk));
+
+    expect(await new Response(tapped.stream).text()).toBe('keep keep');
+    expect(chunks).toEqual(['keep ', 'drop ', 'keep']);
+  });
+});

@@ -4,6 +4,8 @@
  * costs a `makeTransferable` call and a pipe step per chunk.
  */
 
+import { EventStreamParser } from '../sse/event-stream-parser.js';
+
 /**
  * Why a body ended: `complete` when its source finished it, `cancelled` when the reader went
  * away, `failed` when reading from the source failed.
@@ -13,8 +15,25 @@ export type BodyOutcome = 'complete' | 'cancelled' | 'failed';
 export interface BodyTap {
   /** Receives each chunk, in order, before the reader does. */
   chunk?(chunk: Uint8Array): void;
+  /**
+   * Receives each server-sent event of an event-stream body, in order, once its blank line has
+   * arrived. Only taps of event streams set it: the body is parsed when any of its taps does.
+   */
+  event?(event: TappedEvent): void;
   /** Runs once when the body ends. The reader sees the end only after it settles. */
   end?(outcome: BodyOutcome): void | Promise<void>;
+}
+
+/** One server-sent event, shared by the taps of a body, so that it is parsed once for all. */
+export interface TappedEvent {
+  /** The `event` field, or 'message' when absent. */
+  readonly type: string;
+  readonly data: string;
+  /**
+   * Returns `data` parsed as JSON, or undefined when it is not valid JSON. It is parsed on the
+   * first call and the value is shared, so taps must not modify it.
+   */
+  json(): unknown;
 }
 
 /**
@@ -34,6 +53,8 @@ export class TappedBody {
   readonly stream: ReadableStream<Uint8Array>;
   readonly #taps: BodyTap[] = [];
   readonly #filters: BodyFilter[] = [];
+  /** The event parser, created at the first read when a tap takes events. */
+  #events: EventStreamParser | undefined;
   #reading = false;
   #ended = false;
 
@@ -44,6 +65,7 @@ export class TappedBody {
     this.stream = new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
+          if (!this.#reading) this.#events = this.#eventParser();
           this.#reading = true;
 
           // A chunk that the filters drop whole gives the reader nothing, so the next one is read.
@@ -58,11 +80,13 @@ export class TappedBody {
             }
 
             if (result.done) {
+              this.#events?.end();
               await this.#end('complete');
               controller.close();
               return;
             }
             for (const tap of this.#taps) tap.chunk?.(result.value);
+            this.#events?.push(result.value);
             const passed = this.#filter(result.value);
             if (passed !== undefined) {
               controller.enqueue(passed);
@@ -94,6 +118,15 @@ export class TappedBody {
     this.#filters.push(filter);
   }
 
+  #eventParser(): EventStreamParser | undefined {
+    const listeners = this.#taps.filter((tap) => tap.event !== undefined);
+    if (listeners.length === 0) return undefined;
+    return new EventStreamParser((parsed) => {
+      const event = sharedEvent(parsed.event, parsed.data);
+      for (const tap of listeners) tap.event!(event);
+    });
+  }
+
   #filter(chunk: Uint8Array): Uint8Array | undefined {
     let passed: Uint8Array | undefined = chunk;
     for (const filter of this.#filters) {
@@ -107,6 +140,27 @@ export class TappedBody {
     if (this.#ended) return;
     this.#ended = true;
     for (const tap of this.#taps) await tap.end?.(outcome);
+  }
+}
+
+function sharedEvent(type: string, data: string): TappedEvent {
+  let parsed: { value: unknown } | undefined;
+  return {
+    type,
+    data,
+    json() {
+      parsed ??= { value: parseJson(data) };
+      return parsed.value;
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
   }
 }
 

@@ -5,7 +5,6 @@
  */
 
 import { parseJsonOrUndefined, readResponseUsage } from '../openai/response-usage.js';
-import { EventStreamParser } from '../sse/event-stream-parser.js';
 import { tappedStream, type BodyOutcome, type BodyTap } from '../streams/body-tap.js';
 import type { TokenUsage } from './pricing.js';
 
@@ -19,10 +18,20 @@ export type { BodyOutcome } from '../streams/body-tap.js';
  * sees the end, awaits `onEnd` with the usage found (undefined if none) and the outcome.
  */
 export function usageTap(format: 'json' | 'event-stream', onEnd: (usage: TokenUsage | undefined, outcome: BodyOutcome) => Promise<void>): BodyTap {
-  const extractor = format === 'json' ? new JsonUsageExtractor() : new EventStreamUsageExtractor();
+  if (format === 'event-stream') {
+    let usage: TokenUsage | undefined;
+    return {
+      event: (event) => {
+        usage = readResponseUsage(event.json()) ?? usage;
+      },
+      end: (outcome) => onEnd(usage, outcome),
+    };
+  }
+
+  const extractor = new JsonUsageExtractor();
   return {
     chunk: (chunk) => extractor.push(chunk),
-    end: (outcome) => onEnd(outcome === 'complete' ? extractor.finish() : extractor.usageSoFar(), outcome),
+    end: (outcome) => onEnd(outcome === 'complete' ? extractor.finish() : undefined, outcome),
   };
 }
 
@@ -35,12 +44,6 @@ export function tapUsage(
   return tappedStream(body, usageTap(format, onEnd));
 }
 
-interface UsageExtractor {
-  push(chunk: Uint8Array): void;
-  usageSoFar(): TokenUsage | undefined;
-  finish(): TokenUsage | undefined;
-}
-
 /**
  * Returns the `usage` of a whole JSON body, or undefined when it has none or is not JSON. A body
  * without usage leaves the reservation to be settled at its estimate.
@@ -49,17 +52,14 @@ export function usageOfJson(text: string): TokenUsage | undefined {
   return readResponseUsage(parseJsonOrUndefined(text));
 }
 
-class JsonUsageExtractor implements UsageExtractor {
+/** Keeps a JSON body, up to its bound, to read its usage at the end. */
+class JsonUsageExtractor {
   readonly #chunks: Uint8Array[] = [];
   #bytes = 0;
 
   push(chunk: Uint8Array): void {
     this.#bytes += chunk.byteLength;
     if (this.#bytes <= MAX_JSON_BODY_BYTES) this.#chunks.push(chunk);
-  }
-
-  usageSoFar(): undefined {
-    return undefined;
   }
 
   finish(): TokenUsage | undefined {
@@ -69,24 +69,3 @@ class JsonUsageExtractor implements UsageExtractor {
   }
 }
 
-class EventStreamUsageExtractor implements UsageExtractor {
-  #usage: TokenUsage | undefined;
-  readonly #parser = new EventStreamParser((event) => {
-    if (event.data === '[DONE]') return;
-    const usage = readResponseUsage(parseJsonOrUndefined(event.data));
-    if (usage !== undefined) this.#usage = usage;
-  });
-
-  push(chunk: Uint8Array): void {
-    this.#parser.push(chunk);
-  }
-
-  usageSoFar(): TokenUsage | undefined {
-    return this.#usage;
-  }
-
-  finish(): TokenUsage | undefined {
-    this.#parser.end();
-    return this.#usage;
-  }
-}
