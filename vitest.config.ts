@@ -32,7 +32,9 @@ export default defineConfig({
             miniflare: {
               // RESULT_CACHE=semantic puts the semantic tier, built from the tables that `npm test`
               // bundles first (scripts/build-edge-data.ts), in front of every workerd test.
-              bindings: { BACKENDS: inject('workerdTestBackends'), FIRST_BYTE_TIMEOUT_MS: '5000', LOG_LEVEL: 'error', RESULT_CACHE: 'semantic' },
+              // ADMIN_TOKEN is pinned empty because wrangler also reads .dev.vars, where the README
+              // has users put the dashboard's token; the tests set their own where they need one.
+              bindings: { BACKENDS: inject('workerdTestBackends'), FIRST_BYTE_TIMEOUT_MS: '5000', LOG_LEVEL: 'error', RESULT_CACHE: 'semantic', ADMIN_TOKEN: '' },
             },
           })),
         ],
