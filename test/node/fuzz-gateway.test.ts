@@ -45,7 +45,7 @@ const invalidCompletion = fc
   .oneof(
     fc.record({ field: fc.constant('model'), value: fc.oneof(fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 })) }),
     fc.record({ field: fc.constant('prompt'), value: fc.oneof(fc.integer(), fc.boolean(), fc.object({ maxDepth: 1 })) }),
-    fc.record({ field: fc.constant('max_tokens'), value: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 65 }), fc.string(), fc.double({ min: 0.1, max: 10, noInteger: true })) }),
+    fc.record({ field: fc.constant('max_tokens'), value: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 65 }), fc.string(), fc.double({ min: 0.1, max: 10, noInteger: true, noNaN: true })) }),
     fc.record({ field: fc.constant('temperature'), value: fc.oneof(fc.double({ min: 2.01, max: 1e6, noNaN: true }), fc.double({ max: -0.01, min: -1e6, noNaN: true }), fc.string()) }),
     fc.record({ field: fc.constant('n'), value: fc.oneof(fc.integer({ max: 0 }), fc.string()) }),
     fc.record({ field: fc.constant('stream'), value: fc.oneof(fc.string(), fc.integer()) }),
