@@ -21,6 +21,12 @@ interface StreamUsageVariables {
   openaiRequest?: GenerationRequest;
 }
 
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+/** `"usage"` in UTF-8, searched from its `g`, a byte that content chunks rarely contain. */
+const USAGE_NAME = encoder.encode('"usage"');
+const ANCHOR = USAGE_NAME.indexOf(0x67);
+
 /** Returns whether the client wants a stream without `stream_options.include_usage`. */
 export function omitsStreamUsage(request: GenerationRequest): boolean {
   return request.stream === true && request.stream_options?.include_usage !== true;
@@ -78,12 +84,6 @@ export function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
 function leadingLineBreaks(event: string): string {
   return /^[\r\n]*/.exec(event)![0];
 }
-
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-/** `"usage"` in UTF-8, searched from its `g`, a byte that content chunks rarely contain. */
-const USAGE_NAME = new TextEncoder().encode('"usage"');
-const ANCHOR = USAGE_NAME.indexOf(0x67);
 
 /** Returns whether `bytes` contain `"usage"`, jumping between anchor bytes with the native search. */
 function containsUsageName(bytes: Uint8Array): boolean {
