@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 
-import { completeBodyOf, markCompleteBody } from './complete-body.js';
+import { completeBodyOf, hasNullBody, markCompleteBody } from './complete-body.js';
 
 describe('complete bodies', () => {
   it('finds the text of a marked response', async () => {
@@ -17,5 +17,11 @@ describe('complete bodies', () => {
     expect(await (await app.request('/marked')).text()).toBe('{"a":1}');
     expect(await (await app.request('/plain')).text()).toBe('{"b":2}');
     expect(seen).toEqual(['{"a":1}', undefined]);
+  });
+
+  it('tells a null body apart', () => {
+    expect(hasNullBody(new Response(null, { status: 204 }))).toBe(true);
+    expect(hasNullBody(markCompleteBody(new Response(''), ''))).toBe(false);
+    expect(hasNullBody(new Response('x'))).toBe(false);
   });
 });

@@ -23,7 +23,7 @@ export function completeBodyOf(response: Response): string | undefined {
 }
 
 /**
- * Whether `response` has no body at all. A response with a known complete body is checked
+ * Returns whether `response` has no body at all. A response with a known complete body is checked
  * without reading `body`: on @hono/node-server's lightweight Response, that getter builds a full
  * Web Response with a stream, about 3 % of the gateway's time per request in a Node profile.
  */
