@@ -6,6 +6,7 @@
 import type { GenerationEndpoint } from '../openai/request-types.js';
 import { isCompletionObject, type CompletionObject } from './completion-types.js';
 import type { BodyTap } from '../streams/body-tap.js';
+import { concatBytes } from '../streams/concat-bytes.js';
 import { CompletionStreamAssembler, UnassemblableStreamError } from './stream-assembler.js';
 
 export interface ResponseCaptureOptions {
@@ -90,13 +91,7 @@ function captureJson(options: ResponseCaptureOptions): BodyTap {
       if (outcome !== 'complete') return;
       if (size > options.maxBodyBytes) return options.onSkip(`the body is larger than ${options.maxBodyBytes} bytes`);
 
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      const result = completionOfJson(new TextDecoder().decode(bytes));
+      const result = completionOfJson(new TextDecoder().decode(concatBytes(chunks, size)));
       if (typeof result === 'string') return options.onSkip(result);
       await options.onComplete(result);
     },

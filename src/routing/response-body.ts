@@ -8,6 +8,7 @@
  */
 
 import { ApiError } from '../openai/errors.js';
+import { concatBytes } from '../streams/concat-bytes.js';
 
 /** Largest non-streaming body read into memory, in bytes. */
 export const MAX_BUFFERED_BODY_BYTES = 16 * 1024 * 1024;
@@ -46,14 +47,7 @@ export async function readWholeBody(body: ReadableStream<Uint8Array>, backendNam
     }
     chunks.push(result.value);
   }
-
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return concatBytes(chunks, length);
 }
 
 /**

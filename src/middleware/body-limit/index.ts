@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import { ApiError } from '../../openai/errors.js';
+import { concatBytes } from '../../streams/concat-bytes.js';
 
 export interface BodyLimitOptions {
   /** Largest accepted body, in bytes. */
@@ -101,12 +102,5 @@ async function readLimited(reader: ChunkReader, maxBytes: number, maxDrainBytes:
     if (size <= maxBytes) chunks.push(chunk);
   }
   if (size > maxBytes) throw tooLarge();
-
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, size);
 }
