@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readModel, writeModel } from '../onnx/model-io.js';
+import type { OnnxModel } from '../onnx/types.js';
 import { addNewKeyValueOutputs } from './append-outputs.js';
 import { CAPACITY_STEP } from './batch-cache.js';
 import { loadBatchDecoder, type BatchDecoder } from './batch-decoder.js';
@@ -23,6 +24,13 @@ beforeAll(async () => {
   folder = await readModelFolder(model.dir);
   reference = new DecoderSession(await createInferenceSession(folder.onnxPath, SESSION), folder.config);
 });
+
+/** Reads the imported model without its `new_key_values.*` graph outputs, as other exporters write it. */
+async function readWithoutNewKeyValueOutputs(): Promise<OnnxModel> {
+  const model = readModel(await readFile(folder.onnxPath));
+  model.graph!.output = model.graph!.output!.filter((output) => !output.name!.startsWith('new_key_values.'));
+  return model;
+}
 
 afterAll(async () => {
   await reference.release();
@@ -110,9 +118,8 @@ describe('BatchDecoder', () => {
 
   it('adds missing new_key_values outputs', async () => {
     // As other exporters write it: the new keys and values are internal values with other names.
-    const stripped = readModel(await readFile(folder.onnxPath));
+    const stripped = await readWithoutNewKeyValueOutputs();
     const graph = stripped.graph!;
-    graph.output = graph.output!.filter((output) => !output.name!.startsWith('new_key_values.'));
     const rename = (name: string): string => name.replace('new_key_values.', 'internal/new.');
     for (const node of graph.node!) {
       node.input = node.input!.map(rename);
@@ -131,10 +138,8 @@ describe('BatchDecoder', () => {
   });
 
   it('rejects presents not built by Concat', async () => {
-    const changed = readModel(await readFile(folder.onnxPath));
-    const graph = changed.graph!;
-    graph.output = graph.output!.filter((output) => !output.name!.startsWith('new_key_values.'));
-    const concat = graph.node!.find((node) => node.output?.[0] === 'present.0.key')!;
+    const changed = await readWithoutNewKeyValueOutputs();
+    const concat = changed.graph!.node!.find((node) => node.output?.[0] === 'present.0.key')!;
     concat.input = [concat.input![1]!, concat.input![0]!];
 
     expect(() => addNewKeyValueOutputs(writeModel(changed), folder.config.numHiddenLayers)).toThrow(
