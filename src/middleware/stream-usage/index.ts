@@ -75,10 +75,16 @@ export function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
 
   const { events, rest } = splitEvents(decoder.decode(chunk));
   if (rest !== '') return chunk;
-  if (!events.some(isUsageChunk)) return chunk;
+
   // Line breaks before a usage event can end the previous event, cut from it by the chunking,
   // so they stay.
-  return encoder.encode(events.map((event) => (isUsageChunk(event) ? leadingLineBreaks(event) : event)).join(''));
+  let dropped = false;
+  const kept = events.map((event) => {
+    if (!isUsageChunk(event)) return event;
+    dropped = true;
+    return leadingLineBreaks(event);
+  });
+  return dropped ? encoder.encode(kept.join('')) : chunk;
 }
 
 function leadingLineBreaks(event: string): string {
