@@ -47,10 +47,10 @@ describe('withStreamUsage', () => {
 
   it('leaves other requests as they are', () => {
     const plain = { model: 'm', prompt: 'x' };
-    const asked = { model: 'm', prompt: 'x', stream: true, stream_options: { include_usage: true } };
+    const withUsage = { model: 'm', prompt: 'x', stream: true, stream_options: { include_usage: true } };
 
     expect(withStreamUsage(plain)).toBe(plain);
-    expect(withStreamUsage(asked)).toBe(asked);
+    expect(withStreamUsage(withUsage)).toBe(withUsage);
   });
 });
 
@@ -93,6 +93,12 @@ describe('withoutUsageChunk', () => {
 
   it('keeps a blank line split before the usage event', () => {
     expect(filtered([content.slice(0, -1), `\n${usage}${done}`])).toBe(content + done);
+  });
+
+  it('drops a usage chunk with spaces', () => {
+    const spaced = 'data: {"choices": [], "usage" : {"prompt_tokens": 3}}\n\n';
+
+    expect(filtered([content + spaced + done])).toBe(content + done);
   });
 
   it('keeps a chunk with choices and usage', () => {

@@ -26,6 +26,10 @@ const encoder = new TextEncoder();
 /** `"usage"` in UTF-8, searched from its `g`, a byte that content chunks rarely contain. */
 const USAGE_NAME = encoder.encode('"usage"');
 const ANCHOR = USAGE_NAME.indexOf(0x67);
+const COLON = 0x3a;
+const OPENING_BRACE = 0x7b;
+/** JSON whitespace: space, tab, LF and CR. */
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /** Returns whether the client wants a stream without `stream_options.include_usage`. */
 export function omitsStreamUsage(request: GenerationRequest): boolean {
@@ -70,8 +74,9 @@ export function omitUnrequestedUsage(): MiddlewareHandler<{ Variables: StreamUsa
  * boundary passes unchanged, because its last event could not be judged.
  */
 export function withoutUsageChunk(chunk: Uint8Array): Uint8Array {
-  // Content chunks are the common case, and they pass without being decoded.
-  if (!containsUsageName(chunk)) return chunk;
+  // Content chunks are the common case. With usage on they carry `"usage":null`, and they pass
+  // without being decoded.
+  if (!containsUsageObject(chunk)) return chunk;
 
   const { events, rest } = splitEvents(decoder.decode(chunk));
   if (rest !== '') return chunk;
@@ -91,21 +96,35 @@ function leadingLineBreaks(event: string): string {
   return /^[\r\n]*/.exec(event)![0];
 }
 
-/** Returns whether `bytes` contain `"usage"`, jumping between anchor bytes with the native search. */
-function containsUsageName(bytes: Uint8Array): boolean {
+/**
+ * Returns whether `bytes` contain `"usage"` followed by a colon and an object, jumping between
+ * anchor bytes with the native search. JSON allows whitespace around the colon.
+ */
+function containsUsageObject(bytes: Uint8Array): boolean {
   for (let at = bytes.indexOf(0x67, ANCHOR); at !== -1; at = bytes.indexOf(0x67, at + 1)) {
     const start = at - ANCHOR;
     if (start + USAGE_NAME.length > bytes.length) return false;
-    let matches = true;
-    for (let offset = 0; offset < USAGE_NAME.length && matches; offset++) matches = bytes[start + offset] === USAGE_NAME[offset];
-    if (matches) return true;
+    if (USAGE_NAME.every((byte, offset) => bytes[start + offset] === byte) && objectFollows(bytes, start + USAGE_NAME.length)) return true;
   }
   return false;
 }
 
+/** Returns whether a colon and then `{` come at `index`, with only JSON whitespace around the colon. */
+function objectFollows(bytes: Uint8Array, index: number): boolean {
+  let position = skipWhitespace(bytes, index);
+  if (bytes[position] !== COLON) return false;
+  position = skipWhitespace(bytes, position + 1);
+  return bytes[position] === OPENING_BRACE;
+}
+
+function skipWhitespace(bytes: Uint8Array, index: number): number {
+  let position = index;
+  while (position < bytes.length && JSON_WHITESPACE.has(bytes[position]!)) position += 1;
+  return position;
+}
+
 /** Returns whether one whole event is a chunk with empty `choices` and a `usage` object. */
 function isUsageChunk(event: string): boolean {
-  // Content chunks are the common case, and most never name usage.
   if (!event.includes('"usage"')) return false;
 
   let data: string | undefined;
