@@ -33,7 +33,7 @@ export default defineConfig({
               // RESULT_CACHE=semantic puts the semantic tier, built from the tables that `npm test`
               // bundles first (scripts/build-edge-data.ts), in front of every workerd test.
               // ADMIN_TOKEN is pinned empty because wrangler also reads .dev.vars, where the README
-              // has users put the dashboard's token; the tests set their own where they need one.
+              // has users put the dashboard's token. Tests that need a token set their own.
               bindings: { BACKENDS: inject('workerdTestBackends'), FIRST_BYTE_TIMEOUT_MS: '5000', LOG_LEVEL: 'error', RESULT_CACHE: 'semantic', ADMIN_TOKEN: '' },
             },
           })),

@@ -24,7 +24,7 @@ export class BackgroundTasks implements ExecutionContext {
     void settled.then(() => this.pending.delete(settled));
   }
 
-  /** Does nothing: in Node no origin server stands behind the app to take over after an exception. */
+  /** Does nothing, because in Node no origin server is behind the app to take over after an exception. */
   passThroughOnException(): void {}
 
   /** Number of tasks still running. */

@@ -24,7 +24,8 @@ export function startGatewayProcess(variables: Readonly<Record<string, string>>)
 
 /**
  * Starts a TypeScript server entry that reads HOST and PORT, with `variables` added to the
- * environment, in `cwd` (default: this process's); resolves once its GET /health responds with 200.
+ * environment, in `cwd` (default: this process's directory). Resolves once the server's
+ * GET /health responds with 200.
  */
 export async function startServerProcess(entry: string, variables: Readonly<Record<string, string>>, cwd?: string): Promise<GatewayProcess> {
   const port = await freePort();

@@ -47,7 +47,7 @@ export type BodyFilter = (chunk: Uint8Array) => Uint8Array | undefined;
  * were added, and ends them in that order. Filters then rewrite what the reader gets.
  *
  * It reads its source only when its reader asks (a high-water mark of zero), so every tap added
- * before the first read sees the whole body. Adding a tap or a filter after that throws.
+ * before the first read receives the whole body. Adding a tap or a filter after that throws.
  */
 export class TappedBody {
   readonly stream: ReadableStream<Uint8Array>;
