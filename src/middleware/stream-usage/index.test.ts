@@ -45,6 +45,10 @@ describe('withStreamUsage', () => {
     expect(request.stream_options).toEqual({ include_obfuscation: false });
   });
 
+  it('replaces null stream options', () => {
+    expect(withStreamUsage({ model: 'm', prompt: 'x', stream: true, stream_options: null }).stream_options).toEqual({ include_usage: true });
+  });
+
   it('leaves other requests as they are', () => {
     const plain = { model: 'm', prompt: 'x' };
     const withUsage = { model: 'm', prompt: 'x', stream: true, stream_options: { include_usage: true } };
